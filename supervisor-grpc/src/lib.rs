@@ -1,0 +1,2 @@
+//! Network servers (gRPC, HTTP) as supervised runnables (work in progress: see the project's issues).
+#![forbid(unsafe_code)]
