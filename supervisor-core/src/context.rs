@@ -36,7 +36,12 @@ struct Inner {
 }
 
 impl Context {
-    pub(crate) fn new(node: NodeRef, dn: Arc<str>, token: CancellationToken, sup: Supervisor) -> Self {
+    pub(crate) fn new(
+        node: NodeRef,
+        dn: Arc<str>,
+        token: CancellationToken,
+        sup: Supervisor,
+    ) -> Self {
         let span = tracing::info_span!("node", dn = %dn);
         Self {
             inner: Arc::new(Inner {
@@ -104,7 +109,11 @@ impl Context {
     pub fn signal(&self, signal: Signal) -> Result<(), Error> {
         let (from, to, rule) = match signal {
             Signal::Healthy => (NEW, HEALTHY, "Healthy may only be signalled once, from NEW"),
-            Signal::Done => (HEALTHY, DONE, "Done may only be signalled once, after Healthy"),
+            Signal::Done => (
+                HEALTHY,
+                DONE,
+                "Done may only be signalled once, after Healthy",
+            ),
         };
         match self
             .inner
@@ -146,6 +155,21 @@ impl Context {
     /// have been added.
     pub async fn run(&self, name: impl Into<String>, runnable: impl Runnable) -> Result<(), Error> {
         self.add(vec![Child::new(name, runnable)], false).await
+    }
+
+    /// Starts one child with its options ([`Child::restart`], [`Child::backoff`], ...),
+    /// in a group of its own.
+    ///
+    /// # Errors
+    ///
+    /// As [`run_group`](Self::run_group).
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel safe: if the future is dropped, the child may or may not
+    /// have been added.
+    pub async fn run_child(&self, child: Child) -> Result<(), Error> {
+        self.add(vec![child], false).await
     }
 
     /// Starts children as one group: if any member dies, the others are

@@ -104,11 +104,7 @@ impl fmt::Display for Snapshot {
                 write!(f, " restarts={}", n.restarts)?;
             }
             if let Some(at) = n.restart_at {
-                write!(
-                    f,
-                    " restart in {:?}",
-                    at.saturating_duration_since(self.at)
-                )?;
+                write!(f, " restart in {:?}", at.saturating_duration_since(self.at))?;
             }
             if let Some(exit) = &n.last_exit {
                 write!(f, " last exit: {exit}")?;

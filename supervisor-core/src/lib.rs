@@ -89,7 +89,12 @@
 //! * Dropping every [`Supervisor`] handle does not stop the tree.
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs, missing_debug_implementations, unreachable_pub, rust_2018_idioms)]
+#![warn(
+    missing_docs,
+    missing_debug_implementations,
+    unreachable_pub,
+    rust_2018_idioms
+)]
 
 mod backoff;
 mod context;

@@ -97,11 +97,27 @@ type Reply = oneshot::Sender<Result<(), Error>>;
 
 pub(crate) enum Control {
     Snapshot(oneshot::Sender<Snapshot>),
-    Stop { dn: String, reply: Reply },
-    Start { dn: String, reply: Reply },
-    Restart { dn: String, reply: Reply },
-    AddChild { parent: String, child: Child, reply: Reply },
-    Remove { dn: String, reply: Reply },
+    Stop {
+        dn: String,
+        reply: Reply,
+    },
+    Start {
+        dn: String,
+        reply: Reply,
+    },
+    Restart {
+        dn: String,
+        reply: Reply,
+    },
+    AddChild {
+        parent: String,
+        child: Child,
+        reply: Reply,
+    },
+    Remove {
+        dn: String,
+        reply: Reply,
+    },
     Shutdown {
         deadline: Duration,
         reply: oneshot::Sender<ShutdownReport>,
@@ -294,7 +310,14 @@ impl Processor {
             .ok_or_else(|| Error::NotFound(dn.to_owned()))
     }
 
-    fn alloc(&mut self, parent: Option<u32>, group: usize, dn: Arc<str>, child: Child, dynamic: bool) -> u32 {
+    fn alloc(
+        &mut self,
+        parent: Option<u32>,
+        group: usize,
+        dn: Arc<str>,
+        child: Child,
+        dynamic: bool,
+    ) -> u32 {
         let depth = parent.map_or(0, |p| self.node(p).depth + 1);
         let epoch = self.next_epoch;
         self.next_epoch += 1;
@@ -595,7 +618,12 @@ impl Processor {
         }
     }
 
-    fn add_children(&mut self, r: NodeRef, children: Vec<Child>, ordered: bool) -> Result<(), Error> {
+    fn add_children(
+        &mut self,
+        r: NodeRef,
+        children: Vec<Child>,
+        ordered: bool,
+    ) -> Result<(), Error> {
         let Some(node) = self.get(r) else {
             return Err(Error::Closed);
         };
@@ -618,7 +646,11 @@ impl Processor {
         Ok(())
     }
 
-    fn check_new_names<'a>(&self, parent: u32, names: impl Iterator<Item = &'a str>) -> Result<(), Error> {
+    fn check_new_names<'a>(
+        &self,
+        parent: u32,
+        names: impl Iterator<Item = &'a str>,
+    ) -> Result<(), Error> {
         let p = self.node(parent);
         let mut seen = HashSet::new();
         for name in names {
@@ -698,7 +730,9 @@ impl Processor {
     /// Whether every member before `idx` in its ordered group is up.
     fn predecessors_up(&self, idx: u32) -> bool {
         let node = self.node(idx);
-        let Some(parent) = node.parent else { return true };
+        let Some(parent) = node.parent else {
+            return true;
+        };
         let group = &self.node(parent).groups[node.group];
         if !group.ordered {
             return true;
@@ -775,7 +809,13 @@ impl Processor {
             self.node_mut(parent).groups[g].sweep = Some(epoch);
             self.continue_sweep(parent, g);
         } else {
-            let members: Vec<u32> = group.members.iter().rev().copied().filter(|&m| m != idx).collect();
+            let members: Vec<u32> = group
+                .members
+                .iter()
+                .rev()
+                .copied()
+                .filter(|&m| m != idx)
+                .collect();
             for m in members {
                 self.cancel_subtree(m);
             }
@@ -930,7 +970,11 @@ impl Processor {
         let mut delay = Duration::ZERO;
         if node.died {
             if let Some((max, within)) = node.opts.budget {
-                while node.deaths.front().is_some_and(|&t| now.saturating_duration_since(t) >= within) {
+                while node
+                    .deaths
+                    .front()
+                    .is_some_and(|&t| now.saturating_duration_since(t) >= within)
+                {
                     node.deaths.pop_front();
                 }
                 if node.deaths.len() >= max as usize {
@@ -1000,7 +1044,12 @@ impl Processor {
         let escalate = node.opts.escalate;
         let parent = node.parent;
         tracing::error!(dn = %dn, reason = %full, "runnable failed for good");
-        self.emit(&dn, EventKind::Failed { reason: full.clone() });
+        self.emit(
+            &dn,
+            EventKind::Failed {
+                reason: full.clone(),
+            },
+        );
         match parent {
             Some(p) if escalate => {
                 let err = Error::Failed {
@@ -1317,7 +1366,9 @@ impl Processor {
     }
 
     fn finish_shutdown(&mut self, deadline_passed: bool) {
-        let Some(s) = self.shutdown.take() else { return };
+        let Some(s) = self.shutdown.take() else {
+            return;
+        };
         let stragglers = if deadline_passed {
             let names = self.running_in(ROOT);
             for n in self.nodes.iter().flatten() {

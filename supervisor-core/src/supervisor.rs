@@ -261,7 +261,8 @@ impl Supervisor {
     ///
     /// The shutdown happens even if the future is dropped.
     pub async fn shutdown(&self, deadline: Duration) -> Result<ShutdownReport, Error> {
-        self.call(|reply| Control::Shutdown { deadline, reply }).await
+        self.call(|reply| Control::Shutdown { deadline, reply })
+            .await
     }
 
     /// Resolves when the supervisor has processed every message sent before

@@ -70,7 +70,9 @@ impl Harness {
     /// If called outside a tokio runtime.
     pub fn with_root(root: Child) -> Self {
         Self {
-            sup: Supervisor::builder().propagate_panics(true).start_child(root),
+            sup: Supervisor::builder()
+                .propagate_panics(true)
+                .start_child(root),
         }
     }
 
@@ -155,9 +157,10 @@ impl Puppet {
     }
 
     /// The runnable to hand to the supervisor.
-    pub fn runnable(&self) -> impl Runnable + Clone {
-        let shared = self.shared.clone();
-        move |ctx: Context| run(shared.clone(), ctx)
+    pub fn runnable(&self) -> PuppetRunnable {
+        PuppetRunnable {
+            shared: self.shared.clone(),
+        }
     }
 
     /// A copy of what the puppet has lived through.
@@ -213,7 +216,8 @@ impl Puppet {
     /// Makes the current run return an error, and waits until the supervisor
     /// has handled its end.
     pub async fn die(&self) {
-        self.end_with(Command::Die("died on request".to_owned())).await;
+        self.end_with(Command::Die("died on request".to_owned()))
+            .await;
     }
 
     /// Makes the current run panic with `message`, and waits until the
@@ -235,8 +239,15 @@ impl Puppet {
         let _ = self.shared.commands.send(command);
         // Wait for the run to end, then for the supervisor to report it.
         let mut rx = self.shared.state.subscribe();
-        let s = rx.wait_for(|s| s.ends > ends).await.expect("state sender alive");
-        let dn = s.ctx.as_ref().map(|c| c.dn().to_owned()).unwrap_or_default();
+        let s = rx
+            .wait_for(|s| s.ends > ends)
+            .await
+            .expect("state sender alive");
+        let dn = s
+            .ctx
+            .as_ref()
+            .map(|c| c.dn().to_owned())
+            .unwrap_or_default();
         drop(s);
         let sup = ctx.supervisor().clone();
         loop {
@@ -250,6 +261,26 @@ impl Puppet {
                 _ = sup.wait() => break,
             }
         }
+    }
+}
+
+/// The runnable of a [`Puppet`].
+#[derive(Clone)]
+pub struct PuppetRunnable {
+    shared: Arc<Shared>,
+}
+
+impl Runnable for PuppetRunnable {
+    type Error = BoxError;
+
+    fn run(&self, ctx: Context) -> impl std::future::Future<Output = Result<(), BoxError>> + Send {
+        run(self.shared.clone(), ctx)
+    }
+}
+
+impl fmt::Debug for PuppetRunnable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PuppetRunnable").finish_non_exhaustive()
     }
 }
 
