@@ -1,0 +1,542 @@
+//! Where a process's output goes: `tracing`, a size-rotated file, an
+//! in-memory tail buffer, a broadcast channel.
+//!
+//! Each of stdout and stderr is read by its own task from the moment the
+//! process is spawned until the pipe reaches end-of-file, whatever the
+//! sinks do, so a chatty child never blocks on a full pipe. The sinks
+//! outlive a run of the command: the log file, the tail buffer and the
+//! offsets carry on across restarts, so no byte is lost or reordered
+//! between one run and the next.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::io::AsyncReadExt;
+use tokio::sync::broadcast;
+use tracing::Level;
+
+/// One of the two output streams of a process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Stream {
+    /// Standard output (also stderr when merged with [`Command::merge_stderr`](crate::Command::merge_stderr)).
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+impl Stream {
+    /// `"stdout"` or `"stderr"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stream::Stdout => "stdout",
+            Stream::Stderr => "stderr",
+        }
+    }
+}
+
+impl fmt::Display for Stream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// The sinks of one output stream. With no sink at all, the stream goes to
+/// `/dev/null`.
+///
+/// ```
+/// use supervisor_exec::{LogFile, Output};
+///
+/// let out = Output::new()
+///     .tracing(tracing::Level::INFO)
+///     .file(LogFile::new("/var/log/app.log").max_bytes(1 << 20).backups(3))
+///     .tail(64 * 1024)
+///     .channel();
+/// # let _ = out;
+/// ```
+#[derive(Debug, Default)]
+#[must_use]
+pub struct Output {
+    pub(crate) tracing: Option<Level>,
+    pub(crate) file: Option<LogFile>,
+    pub(crate) tail: Option<usize>,
+    pub(crate) channel: bool,
+}
+
+impl Output {
+    /// No sink (the stream goes to `/dev/null`) until one is added.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Each line becomes a `tracing` event at `level`, with target
+    /// `supervisor_exec::output`, fields `stream` and `pid`, inside the
+    /// node's span (so it carries the node's DN). Lines longer than 8 KiB
+    /// are split; invalid UTF-8 is replaced.
+    pub fn tracing(mut self, level: Level) -> Self {
+        self.tracing = Some(level);
+        self
+    }
+
+    /// Append the raw bytes to a size-rotated file.
+    pub fn file(mut self, file: LogFile) -> Self {
+        self.file = Some(file);
+        self
+    }
+
+    /// Keep the last `capacity` bytes in memory (see [`TailBuffer`]);
+    /// supervisord's `capture_maxbytes`/tail logs.
+    pub fn tail(mut self, capacity: usize) -> Self {
+        self.tail = Some(capacity);
+        self
+    }
+
+    /// Send every chunk read to the command's output channel
+    /// ([`ProcessHandle::subscribe_output`](crate::ProcessHandle::subscribe_output)).
+    pub fn channel(mut self) -> Self {
+        self.channel = true;
+        self
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.tracing.is_none() && self.file.is_none() && self.tail.is_none() && !self.channel
+    }
+}
+
+/// A chunk of output, as sent on the output channel.
+#[derive(Debug, Clone)]
+pub struct OutputChunk {
+    /// The stream it was read from.
+    pub stream: Stream,
+    /// The pid of the process that wrote it.
+    pub pid: u32,
+    /// Offset of its first byte in the stream, counted over every run of the
+    /// command (the same offsets as the [`TailBuffer`]).
+    pub offset: u64,
+    /// The bytes, as read (not split into lines).
+    pub data: Arc<[u8]>,
+}
+
+/// A log file rotated by size, with supervisord's naming: when the file
+/// reaches `max_bytes`, `name.log.N-1` becomes `name.log.N` (down to
+/// `name.log.1`), `name.log` becomes `name.log.1`, and a new `name.log` is
+/// started. The oldest backup beyond `backups` is overwritten.
+///
+/// As in supervisord, a write is never split: a file may exceed `max_bytes`
+/// by the last chunk written. `max_bytes(0)` never rotates; `backups(0)`
+/// truncates the file instead of keeping a backup.
+///
+/// The file is opened in append mode when first written to. Write errors
+/// are logged once and retried at the next write (the output keeps being
+/// drained meanwhile).
+pub struct LogFile {
+    path: PathBuf,
+    max_bytes: u64,
+    backups: u32,
+    state: Mutex<FileState>,
+}
+
+#[derive(Default)]
+struct FileState {
+    file: Option<File>,
+    size: u64,
+    failing: bool,
+}
+
+impl LogFile {
+    /// A log file at `path`, rotated at 50 MiB with 10 backups
+    /// (supervisord's defaults).
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self {
+            path: path.into(),
+            max_bytes: 50 * 1024 * 1024,
+            backups: 10,
+            state: Mutex::new(FileState::default()),
+        }
+    }
+
+    /// Rotate when the file reaches this size; `0` never rotates.
+    #[must_use]
+    pub fn max_bytes(mut self, max_bytes: u64) -> Self {
+        self.max_bytes = max_bytes;
+        self
+    }
+
+    /// How many rotated files to keep (`name.log.1` ... `name.log.N`).
+    #[must_use]
+    pub fn backups(mut self, backups: u32) -> Self {
+        self.backups = backups;
+        self
+    }
+
+    /// The path of the current file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The path of backup number `n` (`name.log.n`).
+    pub fn backup_path(&self, n: u32) -> PathBuf {
+        let mut p = self.path.clone().into_os_string();
+        p.push(format!(".{n}"));
+        PathBuf::from(p)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, FileState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Closes the file; the next write opens it again (in append mode), at
+    /// the same path. Use after an external tool moved it (SIGUSR2 in
+    /// supervisord).
+    pub fn reopen(&self) {
+        self.lock().file = None;
+    }
+
+    /// Removes the current file (not the backups) and starts a new one, as
+    /// supervisord's `clearProcessLogs` does.
+    ///
+    /// # Errors
+    ///
+    /// The error of removing the file, unless it did not exist.
+    pub fn clear(&self) -> io::Result<()> {
+        let mut st = self.lock();
+        st.file = None;
+        st.size = 0;
+        match fs::remove_file(&self.path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Appends `data`, then rotates if the file reached `max_bytes`.
+    pub(crate) fn write(&self, data: &[u8]) {
+        let mut st = self.lock();
+        match self.write_locked(&mut st, data) {
+            Ok(()) => st.failing = false,
+            Err(e) => {
+                st.file = None;
+                if !st.failing {
+                    st.failing = true;
+                    tracing::error!(path = %self.path.display(), error = %e, "cannot write log file; output is dropped until it can");
+                }
+            }
+        }
+    }
+
+    fn write_locked(&self, st: &mut FileState, data: &[u8]) -> io::Result<()> {
+        let file = match &mut st.file {
+            Some(f) => f,
+            None => {
+                let f = OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&self.path)?;
+                st.size = f.metadata()?.len();
+                st.file.insert(f)
+            }
+        };
+        file.write_all(data)?;
+        st.size += data.len() as u64;
+        if self.max_bytes > 0 && st.size >= self.max_bytes {
+            self.rotate_locked(st)?;
+        }
+        Ok(())
+    }
+
+    fn rotate_locked(&self, st: &mut FileState) -> io::Result<()> {
+        st.file = None;
+        st.size = 0;
+        if self.backups == 0 {
+            st.file = Some(File::create(&self.path)?);
+            return Ok(());
+        }
+        for i in (1..self.backups).rev() {
+            let from = self.backup_path(i);
+            if from.exists() {
+                fs::rename(&from, self.backup_path(i + 1))?;
+            }
+        }
+        fs::rename(&self.path, self.backup_path(1))?;
+        st.file = Some(
+            OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.path)?,
+        );
+        Ok(())
+    }
+}
+
+impl fmt::Debug for LogFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LogFile")
+            .field("path", &self.path)
+            .field("max_bytes", &self.max_bytes)
+            .field("backups", &self.backups)
+            .finish()
+    }
+}
+
+/// The last bytes of a stream, kept in memory, with absolute offsets.
+///
+/// Offsets count every byte the stream produced since the command was
+/// built, over all its runs: the buffer holds the bytes
+/// `start()..end()`, at most its capacity. This is what supervisord's
+/// `readProcessStdoutLog`/`tailProcessStdoutLog` need: a client that read up
+/// to offset `n` asks for `read(n, len)` and learns from
+/// [`Tail::start`] whether it missed bytes (`start > n`).
+pub struct TailBuffer {
+    capacity: usize,
+    ring: Mutex<Ring>,
+}
+
+struct Ring {
+    bytes: VecDeque<u8>,
+    end: u64,
+}
+
+/// Bytes read from a [`TailBuffer`], with the offsets they cover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tail {
+    /// The bytes `start..start + data.len()`.
+    pub data: Vec<u8>,
+    /// Absolute offset of the first byte of `data`.
+    pub start: u64,
+    /// Absolute offset one past the last byte the stream has produced so
+    /// far (the buffer's end, not necessarily the end of `data`).
+    pub end: u64,
+}
+
+impl TailBuffer {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            ring: Mutex::new(Ring {
+                bytes: VecDeque::with_capacity(capacity.min(1 << 20)),
+                end: 0,
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Ring> {
+        self.ring.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The most bytes it keeps.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Offset one past the last byte produced so far.
+    pub fn end(&self) -> u64 {
+        self.lock().end
+    }
+
+    /// Offset of the oldest byte still held.
+    pub fn start(&self) -> u64 {
+        let r = self.lock();
+        r.end - r.bytes.len() as u64
+    }
+
+    /// Up to `max` bytes from `offset` on (or from [`start`](Self::start), if
+    /// `offset` is older than that).
+    pub fn read(&self, offset: u64, max: usize) -> Tail {
+        let r = self.lock();
+        let start_held = r.end - r.bytes.len() as u64;
+        let from = offset.clamp(start_held, r.end);
+        let skip = (from - start_held) as usize;
+        let data: Vec<u8> = r.bytes.iter().skip(skip).take(max).copied().collect();
+        Tail {
+            data,
+            start: from,
+            end: r.end,
+        }
+    }
+
+    /// The last `max` bytes.
+    pub fn tail(&self, max: usize) -> Tail {
+        let end = self.end();
+        self.read(end.saturating_sub(max as u64), max)
+    }
+
+    /// Drops the bytes held; offsets keep counting from where they were.
+    pub fn clear(&self) {
+        self.lock().bytes.clear();
+    }
+
+    pub(crate) fn push(&self, data: &[u8]) {
+        let mut r = self.lock();
+        r.end += data.len() as u64;
+        let data = if data.len() > self.capacity {
+            r.bytes.clear();
+            &data[data.len() - self.capacity..]
+        } else {
+            data
+        };
+        let overflow = (r.bytes.len() + data.len()).saturating_sub(self.capacity);
+        r.bytes.drain(..overflow);
+        r.bytes.extend(data);
+    }
+}
+
+impl fmt::Debug for TailBuffer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = self.lock();
+        f.debug_struct("TailBuffer")
+            .field("capacity", &self.capacity)
+            .field("start", &(r.end - r.bytes.len() as u64))
+            .field("end", &r.end)
+            .finish()
+    }
+}
+
+/// The live sinks of one stream, shared by every run of a command.
+#[derive(Debug)]
+pub(crate) struct Sinks {
+    pub(crate) stream: Stream,
+    pub(crate) tracing: Option<Level>,
+    pub(crate) file: Option<Arc<LogFile>>,
+    pub(crate) tail: Option<Arc<TailBuffer>>,
+    pub(crate) channel: Option<broadcast::Sender<OutputChunk>>,
+    /// Bytes produced so far (the tail's `end` when there is a tail).
+    offset: Mutex<u64>,
+}
+
+impl Sinks {
+    pub(crate) fn new(
+        stream: Stream,
+        out: Output,
+        channel: &broadcast::Sender<OutputChunk>,
+    ) -> Option<Self> {
+        if out.is_empty() {
+            return None;
+        }
+        Some(Self {
+            stream,
+            tracing: out.tracing,
+            file: out.file.map(Arc::new),
+            tail: out.tail.map(|c| Arc::new(TailBuffer::new(c))),
+            channel: out.channel.then(|| channel.clone()),
+            offset: Mutex::new(0),
+        })
+    }
+
+    /// Hands a chunk to the file, tail and channel sinks, in one critical
+    /// section so concurrent readers (a draining old run, a new run) never
+    /// interleave inside a chunk and offsets stay consistent.
+    fn write(&self, pid: u32, data: &[u8]) {
+        let mut offset = self.offset.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(file) = &self.file {
+            file.write(data);
+        }
+        if let Some(tail) = &self.tail {
+            tail.push(data);
+        }
+        if let Some(tx) = &self.channel {
+            let _ = tx.send(OutputChunk {
+                stream: self.stream,
+                pid,
+                offset: *offset,
+                data: data.into(),
+            });
+        }
+        *offset += data.len() as u64;
+    }
+
+    fn emit_line(&self, pid: u32, line: &[u8]) {
+        let Some(level) = self.tracing else { return };
+        let line = String::from_utf8_lossy(line);
+        let line = line.trim_end_matches('\r');
+        let stream = self.stream.as_str();
+        macro_rules! emit {
+            ($lvl:expr) => {
+                tracing::event!(target: "supervisor_exec::output", $lvl, stream, pid, "{line}")
+            };
+        }
+        match level {
+            Level::ERROR => emit!(Level::ERROR),
+            Level::WARN => emit!(Level::WARN),
+            Level::INFO => emit!(Level::INFO),
+            Level::DEBUG => emit!(Level::DEBUG),
+            _ => emit!(Level::TRACE),
+        }
+    }
+}
+
+const MAX_LINE: usize = 8 * 1024;
+
+/// Reads one pipe until end-of-file, feeding every sink.
+pub(crate) async fn drain(mut pipe: tokio::net::unix::pipe::Receiver, sinks: Arc<Sinks>, pid: u32) {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut line: Vec<u8> = Vec::new();
+    loop {
+        let n = match pipe.read(&mut buf).await {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                tracing::warn!(stream = sinks.stream.as_str(), error = %e, "output pipe read failed");
+                break;
+            }
+        };
+        let chunk = &buf[..n];
+        sinks.write(pid, chunk);
+        if sinks.tracing.is_some() {
+            let mut rest = chunk;
+            while let Some(i) = rest.iter().position(|&b| b == b'\n') {
+                if line.is_empty() {
+                    sinks.emit_line(pid, &rest[..i]);
+                } else {
+                    line.extend_from_slice(&rest[..i]);
+                    sinks.emit_line(pid, &line);
+                    line.clear();
+                }
+                rest = &rest[i + 1..];
+            }
+            line.extend_from_slice(rest);
+            while line.len() >= MAX_LINE {
+                sinks.emit_line(pid, &line[..MAX_LINE]);
+                line.drain(..MAX_LINE);
+            }
+        }
+    }
+    if !line.is_empty() {
+        sinks.emit_line(pid, &line);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tail_keeps_the_last_bytes_with_absolute_offsets() {
+        let t = TailBuffer::new(8);
+        t.push(b"hello ");
+        t.push(b"world!");
+        assert_eq!(t.end(), 12);
+        assert_eq!(t.start(), 4);
+        let all = t.read(0, 100);
+        assert_eq!(
+            (all.data.as_slice(), all.start, all.end),
+            (&b"o world!"[..], 4, 12)
+        );
+        assert_eq!(t.read(6, 3).data, b"wor");
+        assert_eq!(t.tail(3).data, b"ld!");
+        assert_eq!(t.tail(3).start, 9);
+        t.push(b"0123456789abc");
+        assert_eq!(t.read(0, 100).data, b"56789abc");
+        t.clear();
+        assert_eq!(
+            t.read(0, 10),
+            Tail {
+                data: vec![],
+                start: 25,
+                end: 25
+            }
+        );
+    }
+}
