@@ -22,7 +22,14 @@ async fn server(ctx: Context) -> Result<(), BoxError> {
 }
 
 /// Crashes on its first two runs, a little after becoming healthy.
-fn flaky(runs: Arc<AtomicU32>) -> impl Fn(Context) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), BoxError>> + Send>> + Send + Sync + 'static {
+fn flaky(
+    runs: Arc<AtomicU32>,
+) -> impl Fn(
+    Context,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), BoxError>> + Send>>
+       + Send
+       + Sync
+       + 'static {
     move |ctx: Context| {
         let runs = runs.clone();
         Box::pin(async move {
@@ -42,8 +49,7 @@ fn flaky(runs: Arc<AtomicU32>) -> impl Fn(Context) -> std::pin::Pin<Box<dyn std:
 async fn main() -> Result<(), BoxError> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_target(false)
         .init();
@@ -93,10 +99,17 @@ async fn main() -> Result<(), BoxError> {
     tokio::time::sleep(Duration::from_millis(100)).await;
     println!("--- tree after start:\n{}", sup.snapshot().await?);
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    println!("--- tree after two crashes of root.db:\n{}", sup.snapshot().await?);
+    println!(
+        "--- tree after two crashes of root.db:\n{}",
+        sup.snapshot().await?
+    );
 
     let report = sup.shutdown(Duration::from_secs(5)).await?;
-    println!("--- shut down in {:?}, clean: {}", report.elapsed, report.is_clean());
+    println!(
+        "--- shut down in {:?}, clean: {}",
+        report.elapsed,
+        report.is_clean()
+    );
     printer.abort();
     Ok(())
 }

@@ -478,9 +478,8 @@ mod tests {
 
     #[test]
     fn inline_comments_need_whitespace() {
-        let ini = parse(
-            "[a]\nx = 1 ; comment\ny = 2;not a comment\nz = 3 # c\nw = a#b\nv = a\t;tab\n",
-        );
+        let ini =
+            parse("[a]\nx = 1 ; comment\ny = 2;not a comment\nz = 3 # c\nw = a#b\nv = a\t;tab\n");
         assert_eq!(get(&ini, "a", "x").as_deref(), Some("1"));
         assert_eq!(get(&ini, "a", "y").as_deref(), Some("2;not a comment"));
         assert_eq!(get(&ini, "a", "z").as_deref(), Some("3"));

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use nix::unistd::{Gid, Group, Uid, User};
 
-use crate::ini::{py_is_space, py_repr, py_strip};
+use crate::ini::{py_repr, py_strip};
 
 /// Parses a Python `int(s, base)` literal (base 10 or 8): surrounding
 /// whitespace, a sign, `_` between digits, and for base 8 an optional `0o`.
@@ -32,7 +32,10 @@ fn parse_py_int(s: &str, base: u32) -> Option<Result<i64, ()>> {
             continue;
         }
         let d = c.to_digit(base)?;
-        match acc.checked_mul(base as i64).and_then(|a| a.checked_add(d as i64)) {
+        match acc
+            .checked_mul(base as i64)
+            .and_then(|a| a.checked_add(d as i64))
+        {
             Some(v) => acc = v,
             None => overflow = true,
         }
@@ -79,7 +82,11 @@ pub(crate) fn boolean(s: &str) -> Result<bool, String> {
 /// suffix (any case).
 pub(crate) fn byte_size(s: &str) -> Result<i64, String> {
     let l = s.to_lowercase();
-    for (suffix, mult) in [("kb", 1024i64), ("mb", 1024 * 1024), ("gb", 1024 * 1024 * 1024)] {
+    for (suffix, mult) in [
+        ("kb", 1024i64),
+        ("mb", 1024 * 1024),
+        ("gb", 1024 * 1024 * 1024),
+    ] {
         if let Some(num) = l.strip_suffix(suffix) {
             return py_int(num)?
                 .checked_mul(mult)
@@ -92,7 +99,9 @@ pub(crate) fn byte_size(s: &str) -> Result<i64, String> {
 /// supervisord's `octal_type`.
 pub(crate) fn octal_type(s: &str) -> Result<u32, String> {
     match parse_py_int(s, 8) {
-        Some(Ok(v)) => u32::try_from(v).map_err(|_| format!("{s} can not be converted to an octal type")),
+        Some(Ok(v)) => {
+            u32::try_from(v).map_err(|_| format!("{s} can not be converted to an octal type"))
+        }
         _ => Err(format!("{s} can not be converted to an octal type")),
     }
 }
@@ -147,9 +156,7 @@ const SIGNAL_NAMES: &[(&str, i32)] = &[
 pub(crate) fn signal_number(s: &str) -> Result<i32, String> {
     let num = match parse_py_int(s, 10) {
         Some(Ok(n)) => n,
-        Some(Err(())) => {
-            return Err(format!("value {} is not a valid signal number", py_repr(s)))
-        }
+        Some(Err(())) => return Err(format!("value {} is not a valid signal number", py_repr(s))),
         None => {
             let upper = py_strip(s).to_uppercase();
             let name = upper.strip_prefix("SIG").unwrap_or(&upper);
@@ -341,9 +348,7 @@ pub(crate) fn dict_of_key_value_pairs(s: &str) -> Result<Vec<(String, String)>, 
     let mut i = 0;
     while i < tokens.len() {
         if i + 3 > tokens.len() || tokens[i + 1] != "=" {
-            return Err(format!(
-                "Unexpected end of key/value pairs in value '{s}'"
-            ));
+            return Err(format!("Unexpected end of key/value pairs in value '{s}'"));
         }
         let key = tokens[i].clone();
         let val = tokens[i + 2].trim_matches(['\'', '"']).to_string();
@@ -544,21 +549,31 @@ pub(crate) fn normalize_path(p: &str, env: &HashMap<String, String>, cwd: &str) 
     abspath(&expanduser(p, env), cwd)
 }
 
-/// supervisord's `existing_directory`.
-pub(crate) fn existing_directory(v: &str, env: &HashMap<String, String>) -> Result<String, String> {
+/// supervisord's `existing_directory` (relative paths are checked against
+/// `cwd`).
+pub(crate) fn existing_directory(
+    v: &str,
+    env: &HashMap<String, String>,
+    cwd: &str,
+) -> Result<String, String> {
     let nv = expanduser(v, env);
-    if Path::new(&nv).is_dir() {
+    if Path::new(&abspath(&nv, cwd)).is_dir() {
         Ok(nv)
     } else {
         Err(format!("{v} is not an existing directory"))
     }
 }
 
-/// supervisord's `existing_dirpath`: the directory part, if any, must exist.
-pub(crate) fn existing_dirpath(v: &str, env: &HashMap<String, String>) -> Result<String, String> {
+/// supervisord's `existing_dirpath`: the directory part, if any, must exist
+/// (relative paths are checked against `cwd`).
+pub(crate) fn existing_dirpath(
+    v: &str,
+    env: &HashMap<String, String>,
+    cwd: &str,
+) -> Result<String, String> {
     let nv = expanduser(v, env);
     let dir = dirname(&nv);
-    if dir.is_empty() || Path::new(dir).is_dir() {
+    if dir.is_empty() || Path::new(&abspath(dir, cwd)).is_dir() {
         Ok(nv)
     } else {
         Err(format!(
@@ -678,7 +693,11 @@ fn iglob(pathname: &str, dironly: bool) -> Vec<String> {
         } else {
             std::fs::symlink_metadata(pathname).is_ok()
         };
-        return if exists { vec![pathname.to_string()] } else { Vec::new() };
+        return if exists {
+            vec![pathname.to_string()]
+        } else {
+            Vec::new()
+        };
     }
     if dir.is_empty() {
         return glob1("", base, dironly);
@@ -820,10 +839,14 @@ mod tests {
         );
         assert_eq!(kv(""), vec![]);
         assert_eq!(kv("A=1,A=2"), vec![("A".into(), "2".into())]);
+        // supervisord's quirk: `$` ends the word, the rest is skipped
+        assert_eq!(kv("A=$HOME"), vec![("A".into(), "$".into())]);
+        assert_eq!(kv("A=\"x\"y"), vec![("A".into(), "x".into())]);
         assert_eq!(
-            dict_of_key_value_pairs("A=$HOME"),
-            Err("Unexpected end of key/value pairs in value 'A=$HOME'".into())
+            dict_of_key_value_pairs("A=$HOME,B=1"),
+            Err("Unexpected end of key/value pairs in value 'A=$HOME,B=1'".into())
         );
+        assert!(dict_of_key_value_pairs("A=x#y\nB=2").is_err());
         assert_eq!(
             dict_of_key_value_pairs("A=\"x"),
             Err("No closing quotation".into())
@@ -854,7 +877,10 @@ mod tests {
             process_or_group_name("a b"),
             Err("Invalid name: 'a b' because of character: ' '".into())
         );
-        assert_eq!(inet_address("127.0.0.1:9001"), Ok(("127.0.0.1".into(), 9001)));
+        assert_eq!(
+            inet_address("127.0.0.1:9001"),
+            Ok(("127.0.0.1".into(), 9001))
+        );
         assert_eq!(inet_address("*:9001"), Ok(("".into(), 9001)));
         assert_eq!(inet_address("9001"), Ok(("".into(), 9001)));
         assert_eq!(
@@ -889,7 +915,10 @@ mod tests {
         let mut g = glob(&format!("{d}/.*.conf"));
         g.sort();
         assert_eq!(g, vec![format!("{d}/.hidden.conf")]);
-        assert_eq!(glob(&format!("{d}/*/x.conf")), vec![format!("{d}/sub/x.conf")]);
+        assert_eq!(
+            glob(&format!("{d}/*/x.conf")),
+            vec![format!("{d}/sub/x.conf")]
+        );
         assert_eq!(glob(&format!("{d}/[ab].c?nf")).len(), 2);
         assert_eq!(glob(&format!("{d}/[!ab].*")), vec![format!("{d}/c.ini")]);
         assert_eq!(glob(&format!("{d}/c.ini")), vec![format!("{d}/c.ini")]);

@@ -308,9 +308,7 @@ fn convert(value: &ExpVal, conv: char, index: usize, spec: &Spec) -> Result<Stri
                 ExpVal::Int(n) => u32::try_from(*n)
                     .ok()
                     .and_then(char::from_u32)
-                    .ok_or_else(|| {
-                        ExpandError::Bad("%c arg not in range(0x110000)".into())
-                    })?,
+                    .ok_or_else(|| ExpandError::Bad("%c arg not in range(0x110000)".into()))?,
                 ExpVal::Str(s) => {
                     let mut it = s.chars();
                     match (it.next(), it.next()) {
@@ -382,11 +380,20 @@ mod tests {
         assert_eq!(f("%(process_num)+d %(process_num) d"), "+7  7");
         assert_eq!(f("%(process_num)-4d|%(process_num)4d|"), "7   |   7|");
         assert_eq!(f("%(process_num).3d"), "007");
-        assert_eq!(f("%(process_num)#x %(process_num)#o %(process_num)X"), "0x7 0o7 7");
-        assert_eq!(f("%(program_name)5s|%(program_name)-5s|%(program_name).2s"), "  foo|foo  |fo");
+        assert_eq!(
+            f("%(process_num)#x %(process_num)#o %(process_num)X"),
+            "0x7 0o7 7"
+        );
+        assert_eq!(
+            f("%(program_name)5s|%(program_name)-5s|%(program_name).2s"),
+            "  foo|foo  |fo"
+        );
         assert_eq!(f("%(program_name)r"), "'foo'");
         assert_eq!(f("100%% %(here)s"), "100% /etc/x");
-        assert_eq!(f("%(process_num)f %(process_num).2e %(process_num)g"), "7.000000 7.00e+00 7");
+        assert_eq!(
+            f("%(process_num)f %(process_num).2e %(process_num)g"),
+            "7.000000 7.00e+00 7"
+        );
         assert_eq!(f("no refs"), "no refs");
     }
 
