@@ -1,0 +1,264 @@
+//! Output sinks: rotated log files, tail buffers, the output channel,
+//! merged stderr, stdin.
+
+mod support;
+
+use std::path::Path;
+
+use supervisor_core::{BackoffPolicy, Restart};
+use supervisor_exec::{Command, LogFile, Output, ProcessState, Stream};
+use support::*;
+
+fn seq(n: u32) -> Vec<u8> {
+    (1..=n)
+        .map(|i| format!("{i}\n"))
+        .collect::<String>()
+        .into_bytes()
+}
+
+/// The backups of `log` (oldest first) and the current file, concatenated;
+/// and how many backups there are.
+fn read_rotated(log: &LogFile) -> (Vec<u8>, u32) {
+    let mut n = 0;
+    while log.backup_path(n + 1).exists() {
+        n += 1;
+    }
+    let mut all = Vec::new();
+    for i in (1..=n).rev() {
+        all.extend(std::fs::read(log.backup_path(i)).expect("backup"));
+    }
+    if log.path().exists() {
+        all.extend(std::fs::read(log.path()).expect("log"));
+    }
+    (all, n)
+}
+
+fn size(path: &Path) -> u64 {
+    std::fs::metadata(path).expect("metadata").len()
+}
+
+/// Runs `cmd` once, to its end.
+async fn run_once(cmd: Command) -> supervisor_exec::ProcessHandle {
+    let handle = cmd.handle();
+    let (_sup, _events) = supervise(cmd.child("job").restart(Restart::Temporary)).await;
+    wait_status(&handle, "the end", |s| s.state == ProcessState::Exited).await;
+    handle
+}
+
+#[tokio::test]
+async fn file_rotation_loses_and_reorders_nothing_over_100k_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let max = 64 * 1024;
+    let cmd = Command::new("seq").arg("100000").stdout(
+        Output::new().file(
+            LogFile::new(dir.path().join("seq.log"))
+                .max_bytes(max)
+                .backups(100),
+        ),
+    );
+    let handle = run_once(cmd).await;
+    let log = handle.log_file(Stream::Stdout).expect("log file");
+    let (all, backups) = read_rotated(&log);
+    let expected = seq(100_000);
+    assert!(
+        all == expected,
+        "{} bytes read, {} expected",
+        all.len(),
+        expected.len()
+    );
+    // Each rotation happened once the file reached max_bytes.
+    assert!(
+        backups as u64 >= expected.len() as u64 / max - 1,
+        "{backups} backups"
+    );
+    for i in 1..=backups {
+        assert!(size(&log.backup_path(i)) >= max);
+    }
+    assert!(size(log.path()) < max);
+}
+
+#[tokio::test]
+async fn file_rotation_keeps_only_the_newest_backups() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cmd = Command::new("seq").arg("100000").stdout(
+        Output::new().file(
+            LogFile::new(dir.path().join("seq.log"))
+                .max_bytes(32 * 1024)
+                .backups(3),
+        ),
+    );
+    let handle = run_once(cmd).await;
+    let log = handle.log_file(Stream::Stdout).expect("log file");
+    let (all, backups) = read_rotated(&log);
+    assert_eq!(backups, 3);
+    assert!(!log.backup_path(4).exists());
+    let expected = seq(100_000);
+    assert!(
+        expected.ends_with(&all),
+        "the files hold a suffix of the output"
+    );
+    assert!(all.len() as u64 >= 3 * 32 * 1024);
+}
+
+#[tokio::test]
+async fn max_bytes_zero_never_rotates() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cmd = Command::new("seq")
+        .arg("20000")
+        .stdout(Output::new().file(LogFile::new(dir.path().join("seq.log")).max_bytes(0)));
+    let handle = run_once(cmd).await;
+    let log = handle.log_file(Stream::Stdout).expect("log file");
+    assert_eq!(read_rotated(&log), (seq(20_000), 0));
+}
+
+#[tokio::test]
+async fn the_file_and_tail_carry_on_across_restarts() {
+    // Three runs: the first two crash, the third exits cleanly.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let counter = dir.path().join("runs");
+    let script = format!(
+        "n=$(cat {c} 2>/dev/null || echo 0); n=$((n+1)); echo $n > {c}; \
+         seq -f \"run$n %g\" 1 2000; [ $n -ge 3 ]",
+        c = counter.display()
+    );
+    let cmd = Command::shell(script).stdout(
+        Output::new()
+            .file(
+                LogFile::new(dir.path().join("runs.log"))
+                    .max_bytes(10_000)
+                    .backups(50),
+            )
+            .tail(100),
+    );
+    let handle = cmd.handle();
+    let (_sup, _events) = supervise(
+        cmd.child("job")
+            .restart(Restart::Transient)
+            .backoff(BackoffPolicy::immediate()),
+    )
+    .await;
+    wait_status(&handle, "the third run to end", |s| {
+        s.spawns == 3 && s.state == ProcessState::Exited
+    })
+    .await;
+    let log = handle.log_file(Stream::Stdout).expect("log file");
+    let (all, _) = read_rotated(&log);
+    let expected: String = (1..=3)
+        .flat_map(|run| (1..=2000).map(move |i| format!("run{run} {i}\n")))
+        .collect();
+    assert!(
+        all == expected.as_bytes(),
+        "the log holds every line of every run, in order"
+    );
+    let tail = handle.tail(Stream::Stdout).expect("tail");
+    assert_eq!(tail.end(), expected.len() as u64);
+    assert_eq!(tail.start(), expected.len() as u64 - 100);
+    assert_eq!(
+        tail.tail(100).data,
+        expected.as_bytes()[expected.len() - 100..]
+    );
+}
+
+#[tokio::test]
+async fn tail_buffer_offsets_are_absolute() {
+    let cmd = Command::shell("printf 0123456789; printf abcdefghij")
+        .stdout(Output::new().tail(8).channel());
+    let handle = cmd.handle();
+    let mut out = handle.subscribe_output();
+    let handle2 = run_once(cmd).await;
+    let tail = handle2.tail(Stream::Stdout).expect("tail");
+    assert_eq!((tail.start(), tail.end()), (12, 20));
+    let t = tail.read(0, 100);
+    assert_eq!(
+        (t.data.as_slice(), t.start, t.end),
+        (&b"cdefghij"[..], 12, 20)
+    );
+    let t = tail.read(15, 3);
+    assert_eq!((t.data.as_slice(), t.start), (&b"fgh"[..], 15));
+    assert_eq!(tail.read(20, 10).data, b"");
+    // The channel's chunks carry the same offsets, contiguous.
+    let mut next = 0;
+    while let Ok(chunk) = out.try_recv() {
+        assert_eq!(chunk.offset, next);
+        next += chunk.data.len() as u64;
+    }
+    assert_eq!(next, 20);
+    let _ = handle;
+}
+
+#[tokio::test]
+async fn stdin_writes_reach_the_child() {
+    let cmd = Command::new("cat")
+        .stdin(true)
+        .stdout(Output::new().channel());
+    let handle = cmd.handle();
+    let mut out = handle.subscribe_output();
+    let (_sup, _events) = supervise(cmd.child("cat").restart(Restart::Temporary)).await;
+    wait_status(&handle, "spawn", |s| s.pid.is_some()).await;
+    handle.write_stdin(b"hello\n").await.expect("write");
+    let mut seen = Vec::new();
+    wait_output(&mut out, &mut seen, "hello\n").await;
+    handle.write_stdin(b"world\n").await.expect("write");
+    wait_output(&mut out, &mut seen, "world\n").await;
+    assert!(handle.close_stdin());
+    // cat exits 0 at end-of-file.
+    let status = wait_status(&handle, "cat to end", |s| s.state == ProcessState::Exited).await;
+    assert!(status.last_exit.expect("exit").expected);
+    assert!(handle
+        .write_stdin(b"late")
+        .await
+        .expect_err("no process")
+        .is_not_running());
+}
+
+#[tokio::test]
+async fn stderr_merged_into_stdout_keeps_order() {
+    let handle = run_once(
+        Command::shell("echo one; echo two >&2; echo three")
+            .merge_stderr(true)
+            .stdout(Output::new().tail(1024))
+            .stderr(Output::new().tail(1024)),
+    )
+    .await;
+    let out = handle.tail(Stream::Stdout).expect("tail").tail(1024).data;
+    assert_eq!(out, b"one\ntwo\nthree\n");
+}
+
+#[tokio::test]
+async fn stdout_and_stderr_go_to_their_own_sinks() {
+    let handle = run_once(
+        Command::shell("echo out; echo err >&2")
+            .stdout(Output::new().tail(1024))
+            .stderr(Output::new().tail(1024)),
+    )
+    .await;
+    assert_eq!(
+        handle.tail(Stream::Stdout).expect("tail").tail(99).data,
+        b"out\n"
+    );
+    assert_eq!(
+        handle.tail(Stream::Stderr).expect("tail").tail(99).data,
+        b"err\n"
+    );
+}
+
+#[tokio::test]
+async fn clear_logs_removes_the_file_and_empties_the_tail() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let handle = run_once(
+        Command::shell("echo before").stdout(
+            Output::new()
+                .file(LogFile::new(dir.path().join("c.log")))
+                .tail(1024),
+        ),
+    )
+    .await;
+    let log = handle.log_file(Stream::Stdout).expect("log");
+    assert_eq!(std::fs::read(log.path()).expect("log"), b"before\n");
+    handle.clear_logs().expect("clear");
+    assert!(!log.path().exists());
+    let tail = handle.tail(Stream::Stdout).expect("tail");
+    assert_eq!((tail.start(), tail.end()), (7, 7));
+    // Reopen after an external rotation: the next write creates the file again.
+    handle.reopen_logs();
+}
