@@ -1401,3 +1401,23 @@ fn set_pair(pairs: &mut Vec<(String, String)>, k: String, v: String) {
         None => pairs.push((k, v)),
     }
 }
+
+// ---------------------------------------------------------------------------
+// Value converters the daemon needs outside of a config file
+// ---------------------------------------------------------------------------
+
+/// A signal name or number (`TERM`, `SIGTERM`, `15`) as supervisord's
+/// `signal_number` reads it (for `supervisor.signalProcess`).
+pub fn signal_number(s: &str) -> Result<i32, String> {
+    dt::signal_number(s)
+}
+
+/// A log level name as supervisord's `logging_level` reads it (for `-e`).
+pub fn logging_level(s: &str) -> Result<LogLevel, String> {
+    dt::logging_level(s)
+}
+
+/// A byte size (`50MB`) as supervisord's `byte_size` reads it (for `-y`).
+pub fn byte_size(s: &str) -> Result<i64, String> {
+    dt::byte_size(s)
+}

@@ -1,0 +1,421 @@
+//! The daemon's state and its operations on the tree.
+//!
+//! Shape: `root` → one node per process group (`root.<group>`, added and removed at
+//! run time) → one node per process instance (`root.<group>.<process>`, added on its
+//! first start, so that `autostart=false` processes never spawn). The tree (its
+//! single-owner processor) holds every running thing; the daemon only keeps the
+//! configuration of what is in use and the operator handles of the commands, in a
+//! map behind a `std::sync::Mutex` that is never held across an `.await`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicI8, Ordering};
+use std::sync::{Arc, Mutex};
+
+use supervisor_core::{Child, Context, EventKind, NodeInfo, Signal, Snapshot, Supervisor};
+use supervisor_exec::{ProcessHandle, ProcessState, ProcessStatus};
+use tokio::sync::mpsc;
+
+use crate::config::{Config, GroupConfig, ProcessConfig};
+use crate::logging::Logger;
+use crate::process::{self, node_name, ProcState};
+
+/// supervisord's own states (`SupervisorStates`).
+pub const MOOD_RUNNING: i8 = 1;
+pub const MOOD_RESTARTING: i8 = 0;
+pub const MOOD_SHUTDOWN: i8 = -1;
+
+/// What the main loop is asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Shutdown,
+    Restart,
+}
+
+/// One process instance in use.
+pub struct Proc {
+    pub config: ProcessConfig,
+    pub group: String,
+    pub dn: String,
+    pub handle: ProcessHandle,
+    pub stdout_path: Option<PathBuf>,
+    pub stderr_path: Option<PathBuf>,
+    /// The node, until its first start adds it to the tree.
+    pending: Mutex<Option<Child>>,
+}
+
+impl Proc {
+    /// `group:name`, or `name` when they are equal (supervisord's `make_namespec`).
+    pub fn namespec(&self) -> String {
+        make_namespec(&self.group, &self.config.name)
+    }
+}
+
+/// supervisord's `make_namespec`.
+pub fn make_namespec(group: &str, name: &str) -> String {
+    if group == name {
+        name.to_owned()
+    } else {
+        format!("{group}:{name}")
+    }
+}
+
+/// One process group in use.
+pub struct Group {
+    pub config: GroupConfig,
+    pub dn: String,
+    pub procs: Vec<Arc<Proc>>,
+}
+
+/// Everything behind the daemon's lock.
+pub struct State {
+    /// The configuration last read (at start, or by `reloadConfig`).
+    pub latest: Config,
+    /// The groups in use, by name.
+    pub groups: BTreeMap<String, Arc<Group>>,
+}
+
+/// The daemon.
+pub struct Daemon {
+    pub sup: Supervisor,
+    pub log: Arc<Logger>,
+    pub state: Mutex<State>,
+    pub config_path: PathBuf,
+    pub env: HashMap<String, String>,
+    pub cli: crate::Cli,
+    pub mood: AtomicI8,
+    pub actions: mpsc::UnboundedSender<Action>,
+    pub identifier: String,
+}
+
+/// The root runnable: it only holds the group nodes.
+pub async fn root(ctx: Context) -> Result<(), supervisor_core::Error> {
+    ctx.signal(Signal::Healthy)?;
+    ctx.cancelled().await;
+    Ok(())
+}
+
+async fn group_node(ctx: Context) -> Result<(), supervisor_core::Error> {
+    ctx.signal(Signal::Healthy)?;
+    ctx.cancelled().await;
+    Ok(())
+}
+
+/// A process's state, computed from a snapshot.
+pub struct View {
+    pub state: ProcState,
+    pub status: ProcessStatus,
+}
+
+impl Daemon {
+    /// Locks the state.
+    pub fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether RPCs may act (supervisord's SHUTDOWN_STATE guard).
+    pub fn mood(&self) -> i8 {
+        self.mood.load(Ordering::SeqCst)
+    }
+
+    /// All groups in use, sorted by name.
+    pub fn groups(&self) -> Vec<Arc<Group>> {
+        self.lock().groups.values().cloned().collect()
+    }
+
+    pub fn group(&self, name: &str) -> Option<Arc<Group>> {
+        self.lock().groups.get(name).cloned()
+    }
+
+    /// The tree's view, indexed by DN.
+    pub async fn snapshot(&self) -> Option<Snapshot> {
+        self.sup.snapshot().await.ok()
+    }
+
+    /// supervisord's state of `p` in `snap`.
+    pub fn view(&self, p: &Proc, snap: Option<&HashMap<&str, &NodeInfo>>) -> View {
+        let status = p.handle.status();
+        let node = snap.and_then(|m| m.get(p.dn.as_str()).copied());
+        let state = if p
+            .pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
+        {
+            ProcState::Stopped
+        } else {
+            process::derive_state(node, &status)
+        };
+        View { state, status }
+    }
+
+    /// The state of one process now.
+    pub async fn view_now(&self, p: &Proc) -> View {
+        let snap = self.snapshot().await;
+        let map = snap.as_ref().map(index);
+        self.view(p, map.as_ref())
+    }
+
+    /// Builds the runtime of a group from its config.
+    fn make_group(&self, cfg: &GroupConfig, latest: &Config) -> Group {
+        let dn = format!("root.{}", node_name(&cfg.name));
+        let sd = &latest.supervisord;
+        let procs = cfg
+            .processes
+            .iter()
+            .map(|pc| {
+                let stdout_path = process::log_path(
+                    &pc.stdout,
+                    &pc.name,
+                    "stdout",
+                    &sd.childlogdir,
+                    &sd.identifier,
+                );
+                let stderr_path = if pc.redirect_stderr {
+                    None
+                } else {
+                    process::log_path(
+                        &pc.stderr,
+                        &pc.name,
+                        "stderr",
+                        &sd.childlogdir,
+                        &sd.identifier,
+                    )
+                };
+                let built = process::build(
+                    pc,
+                    &process::SpawnEnv {
+                        group: &cfg.name,
+                        serverurl: latest.serverurl.as_deref(),
+                        stdout_path: stdout_path.as_ref(),
+                        stderr_path: stderr_path.as_ref(),
+                    },
+                );
+                Arc::new(Proc {
+                    config: pc.clone(),
+                    group: cfg.name.clone(),
+                    dn: format!("{dn}.{}", node_name(&pc.name)),
+                    handle: built.handle,
+                    stdout_path,
+                    stderr_path,
+                    pending: Mutex::new(Some(built.child)),
+                })
+            })
+            .collect();
+        Group {
+            config: cfg.clone(),
+            dn,
+            procs,
+        }
+    }
+
+    /// Adds a group (and starts its `autostart` processes). `false` if it was
+    /// already in use.
+    pub async fn add_group(self: &Arc<Self>, cfg: &GroupConfig) -> bool {
+        let group = {
+            let mut st = self.lock();
+            if st.groups.contains_key(&cfg.name) {
+                return false;
+            }
+            let latest = st.latest.clone();
+            let g = Arc::new(self.make_group(cfg, &latest));
+            st.groups.insert(cfg.name.clone(), g.clone());
+            g
+        };
+        let name = group.dn.rsplit('.').next().unwrap_or_default().to_owned();
+        if let Err(e) = self
+            .sup
+            .add_child("root", Child::new(name, group_node))
+            .await
+        {
+            self.log
+                .error(&format!("cannot add group {}: {e}", cfg.name));
+        }
+        for p in &group.procs {
+            spawn_monitor(self, p);
+        }
+        self.log.info(&format!("added process group {}", cfg.name));
+        for p in &group.procs {
+            if p.config.autostart {
+                let _ = self.start_proc(p).await;
+            }
+        }
+        true
+    }
+
+    /// Starts a process (adds its node on the first start).
+    pub async fn start_proc(&self, p: &Proc) -> Result<(), supervisor_core::Error> {
+        let pending = p.pending.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let group_dn = p.dn.rsplit_once('.').map(|(g, _)| g).unwrap_or("root");
+        match pending {
+            Some(child) => self.sup.add_child(group_dn, child).await,
+            None => self.sup.start(&p.dn).await,
+        }
+    }
+
+    /// Stops a process and waits until it has ended.
+    pub async fn stop_proc(&self, p: &Proc) -> Result<(), supervisor_core::Error> {
+        if p.pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
+        {
+            return Ok(());
+        }
+        self.sup.stop(&p.dn).await
+    }
+
+    /// Removes a group that is in use (its processes must be stopped).
+    pub async fn remove_group(&self, name: &str) -> bool {
+        let Some(g) = self.lock().groups.remove(name) else {
+            return false;
+        };
+        let _ = self.sup.remove(&g.dn).await;
+        self.log.info(&format!("removed process group {name}"));
+        true
+    }
+
+    /// Stops every process, groups in descending priority, one group at a time
+    /// (supervisord's `ordered_stop_groups_phase_1/2`).
+    pub async fn stop_all_ordered(&self) {
+        let mut groups = self.groups();
+        groups.sort_by(|a, b| {
+            b.config
+                .priority
+                .cmp(&a.config.priority)
+                .then_with(|| b.config.name.cmp(&a.config.name))
+        });
+        for g in groups {
+            let mut tasks = Vec::new();
+            for p in g.procs.iter().rev() {
+                let sup = self.sup.clone();
+                let dn = p.dn.clone();
+                let started = p
+                    .pending
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .is_none();
+                if started {
+                    tasks.push(tokio::spawn(async move { sup.stop(&dn).await }));
+                }
+            }
+            for t in tasks {
+                let _ = t.await;
+            }
+        }
+    }
+
+    /// Re-reads the configuration file (`reloadConfig`): stores it as the latest
+    /// and returns `(added, changed, removed)` group names.
+    pub fn reread(&self) -> Result<Diff, String> {
+        let cfg = crate::load_config(&self.config_path, &self.env, &self.cli)?;
+        let mut st = self.lock();
+        let mut added = Vec::new();
+        let mut changed = Vec::new();
+        let mut removed = Vec::new();
+        for g in &cfg.groups {
+            match st.groups.get(&g.name) {
+                None => added.push(g.name.clone()),
+                Some(cur) if cur.config != *g => changed.push(g.name.clone()),
+                Some(_) => {}
+            }
+        }
+        for name in st.groups.keys() {
+            if !cfg.groups.iter().any(|g| &g.name == name) {
+                removed.push(name.clone());
+            }
+        }
+        added.sort();
+        changed.sort();
+        removed.sort();
+        st.latest = cfg;
+        Ok((added, changed, removed))
+    }
+}
+
+/// Group names `(added, changed, removed)` by a re-read.
+pub type Diff = (Vec<String>, Vec<String>, Vec<String>);
+
+/// Indexes a snapshot by DN.
+pub fn index(snap: &Snapshot) -> HashMap<&str, &NodeInfo> {
+    snap.nodes.iter().map(|n| (&*n.dn, n)).collect()
+}
+
+/// Logs a process's transitions in supervisord's words.
+fn spawn_monitor(d: &Arc<Daemon>, p: &Arc<Proc>) {
+    let mut rx = p.handle.watch();
+    let log = d.log.clone();
+    let name = p.config.name.clone();
+    let startsecs = p.config.startsecs;
+    tokio::spawn(async move {
+        let mut last = ProcessState::NotStarted;
+        let mut spawns = 0;
+        while rx.changed().await.is_ok() {
+            let st = rx.borrow_and_update().clone();
+            if st.state == last && st.spawns == spawns {
+                continue;
+            }
+            match st.state {
+                ProcessState::Starting if st.spawns != spawns => log.info(&format!(
+                    "spawned: '{name}' with pid {}",
+                    st.pid.unwrap_or(0)
+                )),
+                ProcessState::Running if last != ProcessState::Running => log.info(&format!(
+                    "success: {name} entered RUNNING state, process has stayed up for > than {startsecs} seconds (startsecs)"
+                )),
+                ProcessState::SpawnFailed => log.info(&format!(
+                    "spawnerr: {}",
+                    st.spawn_error.clone().unwrap_or_default()
+                )),
+                ProcessState::Exited => {
+                    if let Some(e) = &st.last_exit {
+                        let expected = e.expected && !e.before_ready;
+                        let msg = format!(
+                            "exited: {name} ({}; {})",
+                            e.status,
+                            if expected { "expected" } else { "not expected" }
+                        );
+                        if expected { log.info(&msg) } else { log.warn(&msg) }
+                    }
+                }
+                ProcessState::Stopped => {
+                    if let Some(e) = &st.last_exit {
+                        log.info(&format!("stopped: {name} ({})", e.status));
+                    }
+                }
+                _ => {}
+            }
+            last = st.state;
+            spawns = st.spawns;
+        }
+    });
+}
+
+/// Logs the tree events supervisord logs (FATAL).
+pub fn spawn_event_logger(d: &Arc<Daemon>) {
+    let mut rx = d.sup.subscribe();
+    let dref = Arc::downgrade(d);
+    tokio::spawn(async move {
+        loop {
+            let ev = match rx.recv().await {
+                Ok(ev) => ev,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(_) => break,
+            };
+            let Some(d) = dref.upgrade() else { break };
+            if let EventKind::Failed { .. } = ev.kind {
+                let found = d
+                    .groups()
+                    .iter()
+                    .flat_map(|g| g.procs.iter())
+                    .find(|p| *p.dn == *ev.dn)
+                    .map(|p| p.config.name.clone());
+                if let Some(name) = found {
+                    d.log.info(&format!(
+                        "gave up: {name} entered FATAL state, too many start retries too quickly"
+                    ));
+                }
+            }
+        }
+    });
+}

@@ -1,0 +1,334 @@
+//! The HTTP servers (`[unix_http_server]`, `[inet_http_server]`) with hyper 1:
+//! `POST /RPC2` (XML-RPC), `GET /logtail/<name>[/<channel>]` and `GET /mainlogtail`
+//! (streamed, chunked, as `supervisorctl tail -f`/`maintail -f` read them), HTTP
+//! Basic auth per server (plain or `{SHA}` passwords; 401 otherwise), 400 for a
+//! body that is not XML-RPC. A bad request never ends a connection task with a panic.
+
+use std::convert::Infallible;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context as TaskCx, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Body, Frame, Incoming};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::sync::mpsc;
+
+use crate::daemon::Daemon;
+use crate::xmlrpc;
+
+/// Credentials of one server.
+#[derive(Clone, Debug)]
+pub struct Auth {
+    pub username: String,
+    pub password: String,
+}
+
+impl Auth {
+    fn check(&self, header: Option<&str>) -> bool {
+        let Some(h) = header else { return false };
+        let Some(b64) = h
+            .strip_prefix("Basic ")
+            .or_else(|| h.strip_prefix("basic "))
+        else {
+            return false;
+        };
+        let Some(raw) = base64_decode(b64.trim()) else {
+            return false;
+        };
+        let raw = String::from_utf8_lossy(&raw);
+        let Some((user, pass)) = raw.split_once(':') else {
+            return false;
+        };
+        if user != self.username {
+            return false;
+        }
+        match self.password.strip_prefix("{SHA}") {
+            Some(hex) => {
+                sha1_smol::Sha1::from(pass.as_bytes()).digest().to_string() == hex.to_lowercase()
+            }
+            None => pass == self.password,
+        }
+    }
+}
+
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let val = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let bytes: Vec<u8> = s.bytes().filter(|&c| c != b'=').collect();
+    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+    for chunk in bytes.chunks(4) {
+        let mut acc = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            acc |= val(c)? << (18 - 6 * i);
+        }
+        let n = match chunk.len() {
+            4 => 3,
+            3 => 2,
+            2 => 1,
+            _ => return None,
+        };
+        for i in 0..n {
+            out.push((acc >> (16 - 8 * i)) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// A response body: a full buffer or a stream fed by a channel.
+pub enum RespBody {
+    Full(Full<Bytes>),
+    Stream(mpsc::Receiver<Bytes>),
+}
+
+impl Body for RespBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut TaskCx<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        match self.get_mut() {
+            RespBody::Full(f) => Pin::new(f).poll_frame(cx),
+            RespBody::Stream(rx) => rx.poll_recv(cx).map(|o| o.map(|b| Ok(Frame::data(b)))),
+        }
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        match self {
+            RespBody::Full(f) => f.size_hint(),
+            RespBody::Stream(_) => hyper::body::SizeHint::default(),
+        }
+    }
+}
+
+fn full(status: StatusCode, ctype: &str, body: impl Into<Bytes>) -> Response<RespBody> {
+    let mut r = Response::new(RespBody::Full(Full::new(body.into())));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert("Content-Type", ctype.parse().expect("valid header"));
+    r
+}
+
+fn error_page(status: StatusCode) -> Response<RespBody> {
+    let code = status.as_u16();
+    let reason = status.canonical_reason().unwrap_or("Error");
+    let body = format!(
+        "<html>\r\n<head>\r\n<title>Error response</title>\r\n</head>\r\n<body>\r\n<h1>Error response</h1>\r\n<p>Error code {code}.\r\n<p>Message: {reason}.\r\n</body>\r\n</html>\r\n"
+    );
+    full(status, "text/html", body)
+}
+
+async fn handle(
+    d: Arc<Daemon>,
+    auth: Option<Auth>,
+    req: Request<Incoming>,
+) -> Result<Response<RespBody>, Infallible> {
+    if let Some(a) = &auth {
+        let h = req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok());
+        if !a.check(h) {
+            let mut r = error_page(StatusCode::UNAUTHORIZED);
+            r.headers_mut().insert(
+                "WWW-Authenticate",
+                "Basic realm=\"default\"".parse().expect("valid header"),
+            );
+            return Ok(r);
+        }
+    }
+    let path = req.uri().path().to_owned();
+    if path == "/RPC2" {
+        if req.method() != Method::POST {
+            return Ok(error_page(StatusCode::METHOD_NOT_ALLOWED));
+        }
+        let body = match Limited::new(req.into_body(), 64 << 20).collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(_) => return Ok(error_page(StatusCode::BAD_REQUEST)),
+        };
+        let call = match xmlrpc::parse_call(&body) {
+            Ok(c) => c,
+            Err(e) => {
+                d.log.debug(&format!("XML-RPC request refused: {e}"));
+                return Ok(error_page(StatusCode::BAD_REQUEST));
+            }
+        };
+        // Run the call in its own task, so a panic in a handler is an HTTP 500, not a crash.
+        let d2 = d.clone();
+        let r = tokio::spawn(async move { crate::rpc::call(&d2, &call.method, call.params).await })
+            .await;
+        let out = match r {
+            Ok(Ok(v)) => xmlrpc::write_response(&v),
+            Ok(Err(f)) => xmlrpc::write_fault(f.code, &f.text),
+            Err(_) => return Ok(error_page(StatusCode::INTERNAL_SERVER_ERROR)),
+        };
+        return Ok(full(StatusCode::OK, "text/xml", out));
+    }
+    if let Some(rest) = path.strip_prefix("/logtail/") {
+        let rest = percent_decode(rest);
+        let (name, channel) = match rest.rsplit_once('/') {
+            Some((n, c)) => (n.to_owned(), c.to_owned()),
+            None => (rest.clone(), "stdout".to_owned()),
+        };
+        let found = crate::rpc::lookup_proc(&d, &name).and_then(|p| match channel.as_str() {
+            "stderr" => p.stderr_path.clone(),
+            _ => p.stdout_path.clone(),
+        });
+        return Ok(match found {
+            Some(path) => stream_file(path),
+            None => error_page(StatusCode::NOT_FOUND),
+        });
+    }
+    if path == "/mainlogtail" {
+        return Ok(match d.log.path() {
+            Some(p) => stream_file(p.to_path_buf()),
+            None => error_page(StatusCode::NOT_FOUND),
+        });
+    }
+    if path == "/" || path == "/index.html" {
+        return Ok(full(
+            StatusCode::OK,
+            "text/plain",
+            "supervisord (Rust): use supervisorctl or XML-RPC on /RPC2\n",
+        ));
+    }
+    Ok(error_page(StatusCode::NOT_FOUND))
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// supervisord's `tail_f_producer`: the last 1024 bytes, then whatever is appended
+/// (following truncation and rotation), until the client goes away.
+fn stream_file(path: PathBuf) -> Response<RespBody> {
+    let (tx, rx) = mpsc::channel::<Bytes>(16);
+    tokio::spawn(async move {
+        let mut pos: Option<u64> = None;
+        loop {
+            let chunk = (|| -> std::io::Result<Vec<u8>> {
+                let mut f = std::fs::File::open(&path)?;
+                let size = f.seek(SeekFrom::End(0))?;
+                let from = match pos {
+                    None => size.saturating_sub(1024),
+                    Some(p) if p > size => 0,
+                    Some(p) => p,
+                };
+                f.seek(SeekFrom::Start(from))?;
+                let mut buf = Vec::new();
+                f.take(1 << 20).read_to_end(&mut buf)?;
+                pos = Some(from + buf.len() as u64);
+                Ok(buf)
+            })()
+            .unwrap_or_default();
+            if !chunk.is_empty() && tx.send(Bytes::from(chunk)).await.is_err() {
+                return;
+            }
+            if tx.is_closed() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    let mut r = Response::new(RespBody::Stream(rx));
+    r.headers_mut().insert(
+        "Content-Type",
+        "text/plain;charset=utf-8".parse().expect("valid header"),
+    );
+    r.headers_mut()
+        .insert("X-Accel-Buffering", "no".parse().expect("valid header"));
+    r
+}
+
+async fn serve_conn<IO>(io: IO, d: Arc<Daemon>, auth: Option<Auth>)
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let svc = hyper::service::service_fn(move |req| handle(d.clone(), auth.clone(), req));
+    let _ = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(io), svc)
+        .await;
+}
+
+/// Serves a unix socket.
+pub async fn serve_unix(listener: tokio::net::UnixListener, d: Arc<Daemon>, auth: Option<Auth>) {
+    loop {
+        match listener.accept().await {
+            Ok((s, _)) => {
+                tokio::spawn(serve_conn(s, d.clone(), auth.clone()));
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
+
+/// Serves a TCP socket.
+pub async fn serve_tcp(listener: tokio::net::TcpListener, d: Arc<Daemon>, auth: Option<Auth>) {
+    loop {
+        match listener.accept().await {
+            Ok((s, _)) => {
+                let _ = s.set_nodelay(true);
+                tokio::spawn(serve_conn(s, d.clone(), auth.clone()));
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_auth() {
+        let a = Auth {
+            username: "user".into(),
+            password: "123".into(),
+        };
+        // "user:123"
+        assert!(a.check(Some("Basic dXNlcjoxMjM=")));
+        assert!(!a.check(Some("Basic dXNlcjoxMjQ=")));
+        assert!(!a.check(None));
+        let sha = Auth {
+            username: "user".into(),
+            password: format!("{{SHA}}{}", sha1_smol::Sha1::from("123").digest()),
+        };
+        assert!(sha.check(Some("Basic dXNlcjoxMjM=")));
+    }
+
+    #[test]
+    fn decode() {
+        assert_eq!(percent_decode("a%3Ab"), "a:b");
+        assert_eq!(percent_decode("a%"), "a%");
+    }
+}

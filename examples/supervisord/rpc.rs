@@ -1,0 +1,1035 @@
+//! supervisord's XML-RPC interface (`supervisor.*` and `system.*`, API 3.0) on top of
+//! the daemon: name resolution, fault codes and strings, `wait` continuations that
+//! await a process's status changes (never blocking the tree's owner), and the
+//! log-reading offset rules of `supervisor.options.readFile`/`tailFile`.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use supervisor_core::NodeInfo;
+use supervisor_exec::{ProcessState, Stream, UnixSignal};
+
+use crate::daemon::{
+    self, Action, Daemon, Group, Proc, MOOD_RESTARTING, MOOD_RUNNING, MOOD_SHUTDOWN,
+};
+use crate::process::{self, ProcState};
+use crate::xmlrpc::{StructBuilder, Value};
+
+pub const API_VERSION: &str = "3.0";
+pub const SUPERVISOR_VERSION: &str = "4.2.5";
+
+/// supervisord's fault codes (`xmlrpc.Faults`).
+#[allow(dead_code)]
+pub mod faults {
+    pub const UNKNOWN_METHOD: i32 = 1;
+    pub const INCORRECT_PARAMETERS: i32 = 2;
+    pub const BAD_ARGUMENTS: i32 = 3;
+    pub const SIGNATURE_UNSUPPORTED: i32 = 4;
+    pub const SHUTDOWN_STATE: i32 = 6;
+    pub const BAD_NAME: i32 = 10;
+    pub const BAD_SIGNAL: i32 = 11;
+    pub const NO_FILE: i32 = 20;
+    pub const NOT_EXECUTABLE: i32 = 21;
+    pub const FAILED: i32 = 30;
+    pub const ABNORMAL_TERMINATION: i32 = 40;
+    pub const SPAWN_ERROR: i32 = 50;
+    pub const ALREADY_STARTED: i32 = 60;
+    pub const NOT_RUNNING: i32 = 70;
+    pub const SUCCESS: i32 = 80;
+    pub const ALREADY_ADDED: i32 = 90;
+    pub const STILL_RUNNING: i32 = 91;
+    pub const CANT_REREAD: i32 = 92;
+}
+
+fn fault_name(code: i32) -> &'static str {
+    use faults::*;
+    match code {
+        UNKNOWN_METHOD => "UNKNOWN_METHOD",
+        INCORRECT_PARAMETERS => "INCORRECT_PARAMETERS",
+        BAD_ARGUMENTS => "BAD_ARGUMENTS",
+        SIGNATURE_UNSUPPORTED => "SIGNATURE_UNSUPPORTED",
+        SHUTDOWN_STATE => "SHUTDOWN_STATE",
+        BAD_NAME => "BAD_NAME",
+        BAD_SIGNAL => "BAD_SIGNAL",
+        NO_FILE => "NO_FILE",
+        NOT_EXECUTABLE => "NOT_EXECUTABLE",
+        FAILED => "FAILED",
+        ABNORMAL_TERMINATION => "ABNORMAL_TERMINATION",
+        SPAWN_ERROR => "SPAWN_ERROR",
+        ALREADY_STARTED => "ALREADY_STARTED",
+        NOT_RUNNING => "NOT_RUNNING",
+        SUCCESS => "SUCCESS",
+        ALREADY_ADDED => "ALREADY_ADDED",
+        STILL_RUNNING => "STILL_RUNNING",
+        CANT_REREAD => "CANT_REREAD",
+        _ => "UNKNOWN",
+    }
+}
+
+/// An RPC failure: a fault code and its text (`NAME` or `NAME: extra`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    pub code: i32,
+    pub text: String,
+}
+
+fn fault(code: i32, extra: impl Into<Option<String>>) -> Fault {
+    let text = match extra.into() {
+        Some(x) => format!("{}: {x}", fault_name(code)),
+        None => fault_name(code).to_owned(),
+    };
+    Fault { code, text }
+}
+
+type RpcResult = Result<Value, Fault>;
+
+/// `(name, signature, help)` of every method, sorted by name.
+const METHODS: &[(&str, &[&str], &str)] = &[
+    ("supervisor.addProcessGroup", &["boolean", "string"], "Update the config for a running process from config file.\n\n@param string name         name of process group to add\n@return boolean result     true if successful"),
+    ("supervisor.clearAllProcessLogs", &["array"], "Clear all process log files\n\n@return array result      An array of process status info structs"),
+    ("supervisor.clearLog", &["boolean"], "Clear the main log.\n\n@return boolean result always returns True unless error"),
+    ("supervisor.clearProcessLog", &["boolean", "string"], "Clear the stdout and stderr logs for the named process and\nreopen them.\n\n@param string name   The name of the process (or 'group:name')\n@return boolean result      Always True unless error"),
+    ("supervisor.clearProcessLogs", &["boolean", "string"], "Clear the stdout and stderr logs for the named process and\nreopen them.\n\n@param string name   The name of the process (or 'group:name')\n@return boolean result      Always True unless error"),
+    ("supervisor.getAPIVersion", &["string"], "Return the version of the RPC API used by supervisord\n\n@return string version version id"),
+    ("supervisor.getAllConfigInfo", &["array"], "Get info about all available process configurations. Each struct\nrepresents a single process (i.e. groups get flattened).\n\n@return array result  An array of process config info structs"),
+    ("supervisor.getAllProcessInfo", &["array"], "Get info about all processes\n\n@return array result  An array of process status results"),
+    ("supervisor.getIdentification", &["string"], "Return identifying string of supervisord\n\n@return string identifier identifying string"),
+    ("supervisor.getPID", &["int"], "Return the PID of supervisord\n\n@return int PID"),
+    ("supervisor.getProcessInfo", &["struct", "string"], "Get info about a process named name\n\n@param string name The name of the process (or 'group:name')\n@return struct result     A structure containing data about the process"),
+    ("supervisor.getState", &["struct"], "Return current state of supervisord as a struct\n\n@return struct A struct with keys int statecode, string statename"),
+    ("supervisor.getSupervisorVersion", &["string"], "Return the version of the supervisor package in use by supervisord\n\n@return string version version id"),
+    ("supervisor.getVersion", &["string"], "Return the version of the RPC API used by supervisord\n\n@return string version version id"),
+    ("supervisor.readLog", &["string", "int", "int"], "Read length bytes from the main log starting at offset\n\n@param int offset         offset to start reading from.\n@param int length         number of bytes to read from the log.\n@return string result     Bytes of log"),
+    ("supervisor.readMainLog", &["string", "int", "int"], "Read length bytes from the main log starting at offset\n\n@param int offset         offset to start reading from.\n@param int length         number of bytes to read from the log.\n@return string result     Bytes of log"),
+    ("supervisor.readProcessLog", &["string", "string", "int", "int"], "Read length bytes from name's stdout log starting at offset\n\n@param string name        the name of the process (or 'group:name')\n@param int offset         offset to start reading from.\n@param int length         number of bytes to read from the log.\n@return string result     Bytes of log"),
+    ("supervisor.readProcessStderrLog", &["string", "string", "int", "int"], "Read length bytes from name's stderr log starting at offset\n\n@param string name        the name of the process (or 'group:name')\n@param int offset         offset to start reading from.\n@param int length         number of bytes to read from the log.\n@return string result     Bytes of log"),
+    ("supervisor.readProcessStdoutLog", &["string", "string", "int", "int"], "Read length bytes from name's stdout log starting at offset\n\n@param string name        the name of the process (or 'group:name')\n@param int offset         offset to start reading from.\n@param int length         number of bytes to read from the log.\n@return string result     Bytes of log"),
+    ("supervisor.reloadConfig", &["array"], "Reload the configuration.\n\nThe result contains three arrays containing names of process\ngroups:\n\n* `added` gives the process groups that have been added\n* `changed` gives the process groups whose contents have\n  changed\n* `removed` gives the process groups that are no longer\n  in the configuration\n\n@return array result  [[added, changed, removed]]"),
+    ("supervisor.removeProcessGroup", &["boolean", "string"], "Remove a stopped process from the active configuration.\n\n@param string name         name of process group to remove\n@return boolean result     Indicates whether the removal was successful"),
+    ("supervisor.restart", &["boolean"], "Restart the supervisor process\n\n@return boolean result  always return True unless error"),
+    ("supervisor.sendProcessStdin", &["boolean", "string", "string"], "Send a string of chars to the stdin of the process name.\nIf non-7-bit data is sent (unicode), it is encoded to utf-8\nbefore being sent to the process' stdin.  If chars is not a\nstring or is not unicode, raise INCORRECT_PARAMETERS.  If the\nprocess is not running, raise NOT_RUNNING.  If the process'\nstdin cannot accept input (e.g. it was closed by the child\nprocess), raise NO_FILE.\n\n@param string name        The process name to send to (or 'group:name')\n@param string chars       The character data to send to the process\n@return boolean result    Always return True unless error"),
+    ("supervisor.sendRemoteCommEvent", &["boolean", "string", "string"], "Send an event that will be received by event listener\nsubprocesses subscribing to the RemoteCommunicationEvent.\n\n@param  string  type  String for the \"type\" key in the event header\n@param  string  data  Data for the event body\n@return boolean       Always return True unless error"),
+    ("supervisor.shutdown", &["boolean"], "Shut down the supervisor process\n\n@return boolean result always returns True unless error"),
+    ("supervisor.signalAllProcesses", &["array", "string"], "Send a signal to all processes in the process list\n\n@param string signal    Signal to send, as name ('HUP') or number ('1')\n@return array          An array of process status info structs"),
+    ("supervisor.signalProcess", &["boolean", "string", "string"], "Send an arbitrary UNIX signal to the process named by name\n\n@param string name    Name of the process to signal (or 'group:name')\n@param string signal  Signal to send, as name ('HUP') or number ('1')\n@return boolean"),
+    ("supervisor.signalProcessGroup", &["array", "string", "string"], "Send a signal to all processes in the group named 'name'\n\n@param string name    The group name\n@param string signal  Signal to send, as name ('HUP') or number ('1')\n@return array"),
+    ("supervisor.startAllProcesses", &["array", "boolean"], "Start all processes listed in the configuration file\n\n@param boolean wait    Wait for each process to be fully started\n@return array result   An array of process status info structs"),
+    ("supervisor.startProcess", &["boolean", "string", "boolean"], "Start a process\n\n@param string name Process name (or ``group:name``, or ``group:*``)\n@param boolean wait Wait for process to be fully started\n@return boolean result     Always true unless error"),
+    ("supervisor.startProcessGroup", &["array", "string", "boolean"], "Start all processes in the group named 'name'\n\n@param string name     The group name\n@param boolean wait    Wait for each process to be fully started\n@return array result   An array of process status info structs"),
+    ("supervisor.stopAllProcesses", &["array", "boolean"], "Stop all processes in the process list\n\n@param  boolean wait   Wait for each process to be fully stopped\n@return array result   An array of process status info structs"),
+    ("supervisor.stopProcess", &["boolean", "string", "boolean"], "Stop a process named by name\n\n@param string name  The name of the process to stop (or 'group:name')\n@param boolean wait        Wait for the process to be fully stopped\n@return boolean result     Always return True unless error"),
+    ("supervisor.stopProcessGroup", &["array", "string", "boolean"], "Stop all processes in the process group named 'name'\n\n@param string name     The group name\n@param boolean wait    Wait for each process to be fully stopped\n@return array result   An array of process status info structs"),
+    ("supervisor.tailProcessLog", &["array", "string", "int", "int"], "Provides a more efficient way to tail the (stdout) log than\nreadProcessStdoutLog().  Use readProcessStdoutLog() to read\nchunks and tailProcessStdoutLog() to tail.\n\n@param string name         the name of the process (or 'group:name')\n@param int offset          offset to start reading from\n@param int length          maximum number of bytes to return\n@return array result       [string bytes, int offset, bool overflow]"),
+    ("supervisor.tailProcessStderrLog", &["array", "string", "int", "int"], "Provides a more efficient way to tail the (stderr) log than\nreadProcessStderrLog().  Use readProcessStderrLog() to read\nchunks and tailProcessStderrLog() to tail.\n\n@param string name         the name of the process (or 'group:name')\n@param int offset          offset to start reading from\n@param int length          maximum number of bytes to return\n@return array result       [string bytes, int offset, bool overflow]"),
+    ("supervisor.tailProcessStdoutLog", &["array", "string", "int", "int"], "Provides a more efficient way to tail the (stdout) log than\nreadProcessStdoutLog().  Use readProcessStdoutLog() to read\nchunks and tailProcessStdoutLog() to tail.\n\n@param string name         the name of the process (or 'group:name')\n@param int offset          offset to start reading from\n@param int length          maximum number of bytes to return\n@return array result       [string bytes, int offset, bool overflow]"),
+    ("system.listMethods", &["array"], "Return an array listing the available method names\n\n@return array result  An array of method names available (strings)."),
+    ("system.methodHelp", &["string", "string"], "Return a string showing the method's documentation\n\n@param string name   The name of the method.\n@return string result The documentation for the method name."),
+    ("system.methodSignature", &["array", "string"], "Return an array describing the method signature in the\nform [rtype, ptype, ptype...] where rtype is the return data type\nof the method, and ptypes are the parameter data types that the\nmethod accepts in method argument order.\n\n@param string name  The name of the method.\n@return array result  The result."),
+    ("system.multicall", &["array", "array"], "Process an array of calls, and return an array of\nresults. Calls should be structs of the form {'methodName':\nstring, 'params': array}. Each result will either be a\nsingle-item array containing the result value, or a struct of\nthe form {'faultCode': int, 'faultString': string}. This is\nuseful when you need to make lots of small calls without lots\nof round trips.\n\n@param array calls  An array of call requests\n@return array result  An array of results"),
+];
+
+/// Dispatches one call.
+pub fn call<'a>(
+    d: &'a Arc<Daemon>,
+    method: &'a str,
+    params: Vec<Value>,
+) -> Pin<Box<dyn Future<Output = RpcResult> + Send + 'a>> {
+    Box::pin(async move {
+        let Some((ns, name)) = method.split_once('.') else {
+            return Err(fault(faults::UNKNOWN_METHOD, None));
+        };
+        if name.contains('.') || name.starts_with('_') {
+            return Err(fault(faults::UNKNOWN_METHOD, None));
+        }
+        let argc = |n: std::ops::RangeInclusive<usize>| {
+            if n.contains(&params.len()) {
+                Ok(())
+            } else {
+                Err(fault(faults::INCORRECT_PARAMETERS, None))
+            }
+        };
+        match ns {
+            "system" => match name {
+                "listMethods" => {
+                    argc(0..=0)?;
+                    Ok(METHODS.iter().map(|m| m.0).collect())
+                }
+                "methodHelp" => {
+                    argc(1..=1)?;
+                    let n = str_arg(&params[0])?;
+                    METHODS
+                        .iter()
+                        .find(|m| m.0 == n)
+                        .map(|m| Value::from(m.2))
+                        .ok_or_else(|| fault(faults::SIGNATURE_UNSUPPORTED, None))
+                }
+                "methodSignature" => {
+                    argc(1..=1)?;
+                    let n = str_arg(&params[0])?;
+                    METHODS
+                        .iter()
+                        .find(|m| m.0 == n)
+                        .map(|m| Value::Array(vec![m.1.iter().copied().collect()]))
+                        .ok_or_else(|| fault(faults::SIGNATURE_UNSUPPORTED, None))
+                }
+                "multicall" => {
+                    argc(1..=1)?;
+                    let calls = params[0]
+                        .as_array()
+                        .ok_or_else(|| fault(faults::INCORRECT_PARAMETERS, None))?;
+                    let mut out = Vec::with_capacity(calls.len());
+                    for c in calls {
+                        let r = match (c.get("methodName").and_then(Value::as_str), c.get("params"))
+                        {
+                            (Some("system.multicall"), _) => Err(fault(
+                                faults::INCORRECT_PARAMETERS,
+                                "Recursive system.multicall forbidden".to_owned(),
+                            )),
+                            (Some(m), p) => {
+                                let p = p
+                                    .and_then(Value::as_array)
+                                    .map(<[Value]>::to_vec)
+                                    .unwrap_or_default();
+                                call(d, m, p).await
+                            }
+                            (None, _) => Err(fault(
+                                faults::INCORRECT_PARAMETERS,
+                                "No methodName".to_owned(),
+                            )),
+                        };
+                        out.push(match r {
+                            Ok(v) => Value::Array(vec![v]),
+                            Err(f) => StructBuilder::new()
+                                .field("faultCode", f.code)
+                                .field("faultString", f.text)
+                                .build(),
+                        });
+                    }
+                    Ok(Value::Array(out))
+                }
+                _ => Err(fault(faults::UNKNOWN_METHOD, None)),
+            },
+            "supervisor" => {
+                if !METHODS.iter().any(|m| m.0 == method) {
+                    return Err(fault(faults::UNKNOWN_METHOD, None));
+                }
+                if d.mood() < MOOD_RUNNING {
+                    return Err(fault(faults::SHUTDOWN_STATE, None));
+                }
+                supervisor(d, name, params).await
+            }
+            _ => Err(fault(faults::UNKNOWN_METHOD, None)),
+        }
+    })
+}
+
+fn str_arg(v: &Value) -> Result<String, Fault> {
+    match v {
+        Value::String(s) => Ok(s.clone()),
+        Value::Base64(b) => Ok(String::from_utf8_lossy(b).into_owned()),
+        Value::Int(i) => Ok(i.to_string()),
+        _ => Err(fault(faults::INCORRECT_PARAMETERS, None)),
+    }
+}
+
+fn int_arg(v: &Value) -> Result<i64, Fault> {
+    match v {
+        Value::Int(i) => Ok(*i),
+        Value::Bool(b) => Ok(i64::from(*b)),
+        Value::String(s) => s
+            .trim()
+            .parse()
+            .map_err(|_| fault(faults::INCORRECT_PARAMETERS, None)),
+        _ => Err(fault(faults::INCORRECT_PARAMETERS, None)),
+    }
+}
+
+fn wait_arg(params: &[Value], i: usize) -> bool {
+    params.get(i).is_none_or(Value::truthy)
+}
+
+/// What a name designates: a whole group (`g:*`, `g:`) or one process.
+enum Target {
+    Group(Arc<Group>),
+    Proc(Arc<Proc>),
+}
+
+/// supervisord's `_getGroupAndProcess` (with `split_namespec`).
+fn resolve(d: &Daemon, name: &str) -> Result<Target, Fault> {
+    let (g, p) = match name.split_once(':') {
+        Some((g, p)) if p.is_empty() || p == "*" => (g, None),
+        Some((g, p)) => (g, Some(p)),
+        None => (name, Some(name)),
+    };
+    let group = d
+        .group(g)
+        .ok_or_else(|| fault(faults::BAD_NAME, name.to_owned()))?;
+    match p {
+        None => Ok(Target::Group(group)),
+        Some(p) => {
+            let proc_ = group
+                .procs
+                .iter()
+                .find(|x| x.config.name == p)
+                .cloned()
+                .ok_or_else(|| fault(faults::BAD_NAME, name.to_owned()))?;
+            Ok(Target::Proc(proc_))
+        }
+    }
+}
+
+/// The process a name designates, if any.
+pub fn lookup_proc(d: &Daemon, name: &str) -> Option<Arc<Proc>> {
+    resolve_proc(d, name).ok()
+}
+
+fn resolve_proc(d: &Daemon, name: &str) -> Result<Arc<Proc>, Fault> {
+    match resolve(d, name)? {
+        Target::Proc(p) => Ok(p),
+        Target::Group(_) => Err(fault(faults::BAD_NAME, name.to_owned())),
+    }
+}
+
+fn status_struct(p: &Proc, r: &Result<Value, Fault>) -> Value {
+    let (code, desc) = match r {
+        Ok(_) => (faults::SUCCESS, "OK".to_owned()),
+        Err(f) => (f.code, f.text.clone()),
+    };
+    StructBuilder::new()
+        .field("name", p.config.name.as_str())
+        .field("group", p.group.as_str())
+        .field("status", code)
+        .field("description", desc)
+        .build()
+}
+
+/// supervisord's `get_execv_args` checks, for the faults of `startProcess`.
+fn check_command(p: &Proc) -> Result<(), Fault> {
+    let argv =
+        process::shlex_split(&p.config.command).map_err(|e| fault(faults::NOT_EXECUTABLE, e))?;
+    let Some(program) = argv.first() else {
+        return Err(fault(faults::NOT_EXECUTABLE, "command is empty".to_owned()));
+    };
+    let candidates: Vec<std::path::PathBuf> = if program.contains('/') {
+        vec![program.into()]
+    } else {
+        let path = p
+            .config
+            .environment
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "PATH")
+            .map(|(_, v)| v.clone())
+            .or_else(|| std::env::var("PATH").ok())
+            .unwrap_or_default();
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(program))
+            .collect()
+    };
+    let found = candidates.iter().find(|c| c.exists());
+    let Some(found) = found else {
+        return Err(fault(
+            faults::NO_FILE,
+            format!("can't find command {}", crate::ini::py_repr(program)),
+        ));
+    };
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(found)
+        .map_err(|_| fault(faults::NO_FILE, found.display().to_string()))?;
+    if meta.is_dir() {
+        return Err(fault(
+            faults::NOT_EXECUTABLE,
+            format!(
+                "command at {} is a directory",
+                crate::ini::py_repr(&found.display().to_string())
+            ),
+        ));
+    }
+    if meta.permissions().mode() & 0o111 == 0 {
+        return Err(fault(
+            faults::NOT_EXECUTABLE,
+            format!(
+                "command at {} is not executable",
+                crate::ini::py_repr(&found.display().to_string())
+            ),
+        ));
+    }
+    Ok(())
+}
+
+async fn start_one(d: &Arc<Daemon>, p: &Arc<Proc>, wait: bool) -> RpcResult {
+    check_command(p)?;
+    let name = p.namespec();
+    let v = d.view_now(p).await;
+    if v.state.is_running() {
+        return Err(fault(faults::ALREADY_STARTED, name));
+    }
+    if v.state == ProcState::Unknown {
+        return Err(fault(
+            faults::FAILED,
+            format!("{name} is in an unknown state"),
+        ));
+    }
+    let mut rx = p.handle.watch();
+    let before = rx.borrow_and_update().spawns;
+    if let Err(e) = d.start_proc(p).await {
+        return Err(fault(faults::FAILED, format!("{name}: {e}")));
+    }
+    // Follow the process's status until it is RUNNING or has failed.
+    loop {
+        let st = rx.borrow_and_update().clone();
+        if st.state == ProcessState::SpawnFailed {
+            return Err(fault(faults::SPAWN_ERROR, name));
+        }
+        if st.spawns > before {
+            match st.state {
+                ProcessState::Running => return Ok(true.into()),
+                ProcessState::Starting if !wait => return Ok(true.into()),
+                ProcessState::Starting => {}
+                _ if !wait => return Ok(true.into()),
+                _ => return Err(fault(faults::ABNORMAL_TERMINATION, name)),
+            }
+        }
+        if rx.changed().await.is_err() {
+            return Err(fault(faults::ABNORMAL_TERMINATION, name));
+        }
+    }
+}
+
+async fn stop_one(d: &Arc<Daemon>, p: &Arc<Proc>, wait: bool) -> RpcResult {
+    let v = d.view_now(p).await;
+    if !v.state.is_running() {
+        return Err(fault(faults::NOT_RUNNING, p.namespec()));
+    }
+    if wait {
+        d.stop_proc(p)
+            .await
+            .map_err(|e| fault(faults::FAILED, e.to_string()))?;
+    } else {
+        let d2 = d.clone();
+        let p2 = p.clone();
+        tokio::spawn(async move { d2.stop_proc(&p2).await });
+    }
+    Ok(true.into())
+}
+
+async fn signal_one(d: &Arc<Daemon>, p: &Arc<Proc>, sig: UnixSignal) -> RpcResult {
+    let v = d.view_now(p).await;
+    if !v.state.is_signallable() {
+        return Err(fault(faults::NOT_RUNNING, p.namespec()));
+    }
+    match p.handle.signal(sig, false) {
+        Ok(()) => Ok(true.into()),
+        Err(e) if e.is_not_running() => Err(fault(faults::NOT_RUNNING, p.namespec())),
+        Err(e) => Err(fault(faults::FAILED, e.to_string())),
+    }
+}
+
+fn parse_signal(v: &Value) -> Result<UnixSignal, Fault> {
+    let s = match v {
+        Value::Int(i) => i.to_string(),
+        other => str_arg(other)?,
+    };
+    crate::config::signal_number(&s)
+        .ok()
+        .and_then(|n| UnixSignal::try_from(n).ok())
+        .ok_or_else(|| fault(faults::BAD_SIGNAL, s))
+}
+
+/// The processes to act on for a group or "all" call, sorted as supervisord sorts them.
+fn all_procs(d: &Daemon) -> Vec<Arc<Proc>> {
+    let mut groups = d.groups();
+    groups.sort_by(|a, b| {
+        a.config
+            .priority
+            .cmp(&b.config.priority)
+            .then_with(|| a.config.name.cmp(&b.config.name))
+    });
+    groups
+        .iter()
+        .flat_map(|g| g.procs.iter().cloned())
+        .collect()
+}
+
+#[derive(Clone, Copy)]
+enum Op {
+    Start(bool),
+    Stop(bool),
+    Signal(UnixSignal),
+}
+
+/// supervisord's `make_allfunc`: acts on the processes that the predicate selects,
+/// concurrently, and reports one status struct each, in order.
+async fn act_all(d: &Arc<Daemon>, procs: Vec<Arc<Proc>>, op: Op) -> RpcResult {
+    let snap = d.snapshot().await;
+    let map = snap.as_ref().map(daemon::index);
+    let selected: Vec<Arc<Proc>> = procs
+        .into_iter()
+        .filter(|p| {
+            let s = d.view(p, map.as_ref()).state;
+            match op {
+                Op::Start(_) => !s.is_running(),
+                Op::Stop(_) => s.is_running(),
+                Op::Signal(_) => s.is_signallable(),
+            }
+        })
+        .collect();
+    let mut tasks = Vec::new();
+    for p in &selected {
+        let d = d.clone();
+        let p = p.clone();
+        tasks.push(tokio::spawn(async move {
+            match op {
+                Op::Start(w) => start_one(&d, &p, w).await,
+                Op::Stop(w) => stop_one(&d, &p, w).await,
+                Op::Signal(s) => signal_one(&d, &p, s).await,
+            }
+        }));
+    }
+    let mut out = Vec::new();
+    for (p, t) in selected.iter().zip(tasks) {
+        let r = t.await.unwrap_or_else(|_| Err(fault(faults::FAILED, None)));
+        out.push(status_struct(p, &r));
+    }
+    Ok(Value::Array(out))
+}
+
+/// `getProcessInfo` for one process.
+pub fn process_info(d: &Daemon, p: &Proc, map: Option<&HashMap<&str, &NodeInfo>>) -> Value {
+    let v = d.view(p, map);
+    let st = &v.status;
+    let now = process::epoch(Some(std::time::SystemTime::now()));
+    let running = matches!(
+        v.state,
+        ProcState::Starting | ProcState::Running | ProcState::Stopping
+    );
+    let start = process::epoch(st.started_at);
+    let stop = process::epoch(st.last_exit.as_ref().map(|e| e.at));
+    let pid = if running { st.pid.unwrap_or(0) } else { 0 };
+    let spawnerr = process::spawnerr(v.state, st);
+    let description = match v.state {
+        ProcState::Running => format!("pid {pid}, uptime {}", py_timedelta((now - start).max(0))),
+        ProcState::Fatal | ProcState::Backoff => {
+            if spawnerr.is_empty() {
+                format!("unknown error (try \"tail {}\")", p.config.name)
+            } else {
+                spawnerr.clone()
+            }
+        }
+        ProcState::Stopped | ProcState::Exited => {
+            if start != 0 {
+                chrono::DateTime::from_timestamp(stop, 0)
+                    .map(|t| {
+                        t.with_timezone(&chrono::Local)
+                            .format("%b %d %I:%M %p")
+                            .to_string()
+                    })
+                    .unwrap_or_default()
+            } else {
+                "Not started".to_owned()
+            }
+        }
+        _ => String::new(),
+    };
+    let out = p
+        .stdout_path
+        .as_ref()
+        .map(|x| x.display().to_string())
+        .unwrap_or_default();
+    let err = p
+        .stderr_path
+        .as_ref()
+        .map(|x| x.display().to_string())
+        .unwrap_or_default();
+    StructBuilder::new()
+        .field("name", p.config.name.as_str())
+        .field("group", p.group.as_str())
+        .field("start", start)
+        .field("stop", stop)
+        .field("now", now)
+        .field("state", v.state as i32)
+        .field("statename", v.state.name())
+        .field("spawnerr", spawnerr)
+        .field("exitstatus", process::exitstatus(v.state, st))
+        .field("logfile", out.as_str())
+        .field("stdout_logfile", out)
+        .field("stderr_logfile", err)
+        .field("pid", i64::from(pid))
+        .field("description", description)
+        .build()
+}
+
+/// Python's `str(timedelta(seconds=n))`.
+fn py_timedelta(secs: i64) -> String {
+    let days = secs / 86400;
+    let rem = secs % 86400;
+    let hms = format!("{}:{:02}:{:02}", rem / 3600, (rem % 3600) / 60, rem % 60);
+    match days {
+        0 => hms,
+        1 => format!("1 day, {hms}"),
+        n => format!("{n} days, {hms}"),
+    }
+}
+
+/// supervisord's `readFile`.
+pub fn read_file(path: &Path, offset: i64, length: i64) -> Result<Vec<u8>, Fault> {
+    let failed = || fault(faults::FAILED, None);
+    let mut f = std::fs::File::open(path).map_err(|_| failed())?;
+    let mut data = Vec::new();
+    if offset < 0 {
+        if length != 0 {
+            return Err(fault(faults::BAD_ARGUMENTS, None));
+        }
+        let size = f.seek(SeekFrom::End(0)).map_err(|_| failed())? as i64;
+        let pos = (size + offset).max(0);
+        f.seek(SeekFrom::Start(pos as u64)).map_err(|_| failed())?;
+        f.take(offset.unsigned_abs())
+            .read_to_end(&mut data)
+            .map_err(|_| failed())?;
+    } else {
+        if length < 0 {
+            return Err(fault(faults::BAD_ARGUMENTS, None));
+        }
+        f.seek(SeekFrom::Start(offset as u64))
+            .map_err(|_| failed())?;
+        if length == 0 {
+            f.read_to_end(&mut data).map_err(|_| failed())?;
+        } else {
+            f.take(length as u64)
+                .read_to_end(&mut data)
+                .map_err(|_| failed())?;
+        }
+    }
+    Ok(data)
+}
+
+/// supervisord's `tailFile`: `[bytes, new offset, overflow]`.
+pub fn tail_file(path: &Path, offset: i64, length: i64) -> Value {
+    let inner = || -> std::io::Result<Value> {
+        let mut f = std::fs::File::open(path)?;
+        let size = f.seek(SeekFrom::End(0))? as i64;
+        let mut offset = offset;
+        let mut overflow = false;
+        if size > offset + length {
+            overflow = true;
+            offset = size - length;
+        }
+        let mut data = Vec::new();
+        if offset >= 0 {
+            f.seek(SeekFrom::Start(offset as u64))?;
+            f.take(length.max(0) as u64).read_to_end(&mut data)?;
+        }
+        let new_offset = offset + data.len() as i64;
+        Ok(Value::Array(vec![
+            String::from_utf8_lossy(&data).into_owned().into(),
+            new_offset.into(),
+            overflow.into(),
+        ]))
+    };
+    inner().unwrap_or_else(|_| Value::Array(vec!["".into(), offset.into(), false.into()]))
+}
+
+fn stream_path(p: &Proc, stream: Stream) -> Option<&std::path::PathBuf> {
+    match stream {
+        Stream::Stdout => p.stdout_path.as_ref(),
+        Stream::Stderr => p.stderr_path.as_ref(),
+    }
+}
+
+async fn supervisor(d: &Arc<Daemon>, name: &str, params: Vec<Value>) -> RpcResult {
+    let n = params.len();
+    let argc = |lo: usize, hi: usize| {
+        if (lo..=hi).contains(&n) {
+            Ok(())
+        } else {
+            Err(fault(faults::INCORRECT_PARAMETERS, None))
+        }
+    };
+    match name {
+        "getAPIVersion" | "getVersion" => {
+            argc(0, 0)?;
+            Ok(API_VERSION.into())
+        }
+        "getSupervisorVersion" => {
+            argc(0, 0)?;
+            Ok(SUPERVISOR_VERSION.into())
+        }
+        "getIdentification" => {
+            argc(0, 0)?;
+            Ok(d.identifier.as_str().into())
+        }
+        "getState" => {
+            argc(0, 0)?;
+            let (code, name) = match d.mood() {
+                MOOD_RUNNING => (1, "RUNNING"),
+                MOOD_RESTARTING => (0, "RESTARTING"),
+                MOOD_SHUTDOWN => (-1, "SHUTDOWN"),
+                _ => (2, "FATAL"),
+            };
+            Ok(StructBuilder::new()
+                .field("statecode", code)
+                .field("statename", name)
+                .build())
+        }
+        "getPID" => {
+            argc(0, 0)?;
+            Ok(i64::from(std::process::id()).into())
+        }
+        "readLog" | "readMainLog" => {
+            argc(2, 2)?;
+            let (o, l) = (int_arg(&params[0])?, int_arg(&params[1])?);
+            let path = d
+                .log
+                .path()
+                .filter(|p| p.exists())
+                .ok_or_else(|| fault(faults::NO_FILE, None))?;
+            Ok(String::from_utf8_lossy(&read_file(path, o, l)?)
+                .into_owned()
+                .into())
+        }
+        "clearLog" => {
+            argc(0, 0)?;
+            if d.log.path().is_none() {
+                return Err(fault(faults::NO_FILE, None));
+            }
+            d.log
+                .clear()
+                .map_err(|e| fault(faults::FAILED, e.to_string()))?;
+            Ok(true.into())
+        }
+        "shutdown" => {
+            argc(0, 0)?;
+            d.mood.store(MOOD_SHUTDOWN, Ordering::SeqCst);
+            let _ = d.actions.send(Action::Shutdown);
+            Ok(true.into())
+        }
+        "restart" => {
+            argc(0, 0)?;
+            d.mood.store(MOOD_RESTARTING, Ordering::SeqCst);
+            let _ = d.actions.send(Action::Restart);
+            Ok(true.into())
+        }
+        "reloadConfig" => {
+            argc(0, 0)?;
+            let (a, c, r) = d.reread().map_err(|e| fault(faults::CANT_REREAD, e))?;
+            Ok(Value::Array(vec![Value::Array(vec![
+                a.into(),
+                c.into(),
+                r.into(),
+            ])]))
+        }
+        "addProcessGroup" => {
+            argc(1, 1)?;
+            let g = str_arg(&params[0])?;
+            let cfg = d.lock().latest.groups.iter().find(|x| x.name == g).cloned();
+            let cfg = cfg.ok_or_else(|| fault(faults::BAD_NAME, g.clone()))?;
+            if !d.add_group(&cfg).await {
+                return Err(fault(faults::ALREADY_ADDED, g));
+            }
+            Ok(true.into())
+        }
+        "removeProcessGroup" => {
+            argc(1, 1)?;
+            let g = str_arg(&params[0])?;
+            let group = d
+                .group(&g)
+                .ok_or_else(|| fault(faults::BAD_NAME, g.clone()))?;
+            let snap = d.snapshot().await;
+            let map = snap.as_ref().map(daemon::index);
+            if group
+                .procs
+                .iter()
+                .any(|p| !d.view(p, map.as_ref()).state.is_stopped())
+            {
+                return Err(fault(faults::STILL_RUNNING, g));
+            }
+            d.remove_group(&g).await;
+            Ok(true.into())
+        }
+        "startProcess" => {
+            argc(1, 2)?;
+            let nm = str_arg(&params[0])?;
+            let wait = wait_arg(&params, 1);
+            match resolve(d, &nm)? {
+                Target::Group(g) => act_all(d, g.procs.clone(), Op::Start(wait)).await,
+                Target::Proc(p) => start_one(d, &p, wait).await,
+            }
+        }
+        "startProcessGroup" => {
+            argc(1, 2)?;
+            let nm = str_arg(&params[0])?;
+            let g = d
+                .group(&nm)
+                .ok_or_else(|| fault(faults::BAD_NAME, nm.clone()))?;
+            act_all(d, g.procs.clone(), Op::Start(wait_arg(&params, 1))).await
+        }
+        "startAllProcesses" => {
+            argc(0, 1)?;
+            act_all(d, all_procs(d), Op::Start(wait_arg(&params, 0))).await
+        }
+        "stopProcess" => {
+            argc(1, 2)?;
+            let nm = str_arg(&params[0])?;
+            let wait = wait_arg(&params, 1);
+            match resolve(d, &nm)? {
+                Target::Group(g) => act_all(d, g.procs.clone(), Op::Stop(wait)).await,
+                Target::Proc(p) => stop_one(d, &p, wait).await,
+            }
+        }
+        "stopProcessGroup" => {
+            argc(1, 2)?;
+            let nm = str_arg(&params[0])?;
+            let g = d
+                .group(&nm)
+                .ok_or_else(|| fault(faults::BAD_NAME, nm.clone()))?;
+            act_all(d, g.procs.clone(), Op::Stop(wait_arg(&params, 1))).await
+        }
+        "stopAllProcesses" => {
+            argc(0, 1)?;
+            act_all(d, all_procs(d), Op::Stop(wait_arg(&params, 0))).await
+        }
+        "signalProcess" => {
+            argc(2, 2)?;
+            let nm = str_arg(&params[0])?;
+            let target = resolve(d, &nm)?;
+            let sig = parse_signal(&params[1])?;
+            match target {
+                Target::Group(g) => act_all(d, g.procs.clone(), Op::Signal(sig)).await,
+                Target::Proc(p) => signal_one(d, &p, sig).await,
+            }
+        }
+        "signalProcessGroup" => {
+            argc(2, 2)?;
+            let nm = str_arg(&params[0])?;
+            let g = d
+                .group(&nm)
+                .ok_or_else(|| fault(faults::BAD_NAME, nm.clone()))?;
+            let sig = parse_signal(&params[1])?;
+            act_all(d, g.procs.clone(), Op::Signal(sig)).await
+        }
+        "signalAllProcesses" => {
+            argc(1, 1)?;
+            let sig = parse_signal(&params[0])?;
+            act_all(d, all_procs(d), Op::Signal(sig)).await
+        }
+        "getProcessInfo" => {
+            argc(1, 1)?;
+            let p = resolve_proc(d, &str_arg(&params[0])?)?;
+            let snap = d.snapshot().await;
+            let map = snap.as_ref().map(daemon::index);
+            Ok(process_info(d, &p, map.as_ref()))
+        }
+        "getAllProcessInfo" => {
+            argc(0, 0)?;
+            let snap = d.snapshot().await;
+            let map = snap.as_ref().map(daemon::index);
+            let mut out = Vec::new();
+            for g in d.groups() {
+                let mut procs = g.procs.clone();
+                procs.sort_by(|a, b| a.config.name.cmp(&b.config.name));
+                for p in procs {
+                    out.push(process_info(d, &p, map.as_ref()));
+                }
+            }
+            Ok(Value::Array(out))
+        }
+        "getAllConfigInfo" => {
+            argc(0, 0)?;
+            Ok(all_config_info(d))
+        }
+        "readProcessStdoutLog" | "readProcessLog" | "readProcessStderrLog" => {
+            argc(3, 3)?;
+            let p = resolve_proc(d, &str_arg(&params[0])?)?;
+            let (o, l) = (int_arg(&params[1])?, int_arg(&params[2])?);
+            let stream = if name == "readProcessStderrLog" {
+                Stream::Stderr
+            } else {
+                Stream::Stdout
+            };
+            let path = stream_path(&p, stream)
+                .filter(|x| x.exists())
+                .ok_or_else(|| fault(faults::NO_FILE, None))?;
+            Ok(String::from_utf8_lossy(&read_file(path, o, l)?)
+                .into_owned()
+                .into())
+        }
+        "tailProcessStdoutLog" | "tailProcessLog" | "tailProcessStderrLog" => {
+            argc(3, 3)?;
+            let p = resolve_proc(d, &str_arg(&params[0])?)?;
+            let (o, l) = (int_arg(&params[1])?, int_arg(&params[2])?);
+            let stream = if name == "tailProcessStderrLog" {
+                Stream::Stderr
+            } else {
+                Stream::Stdout
+            };
+            match stream_path(&p, stream).filter(|x| x.exists()) {
+                Some(path) => Ok(tail_file(path, o, l)),
+                None => Ok(Value::Array(vec!["".into(), 0.into(), false.into()])),
+            }
+        }
+        "clearProcessLogs" | "clearProcessLog" => {
+            argc(1, 1)?;
+            let p = resolve_proc(d, &str_arg(&params[0])?)?;
+            p.handle
+                .clear_logs()
+                .map_err(|e| fault(faults::FAILED, e.to_string()))?;
+            Ok(true.into())
+        }
+        "clearAllProcessLogs" => {
+            argc(0, 0)?;
+            let out: Vec<Value> = all_procs(d)
+                .iter()
+                .map(|p| {
+                    let r = p
+                        .handle
+                        .clear_logs()
+                        .map(|_| Value::Bool(true))
+                        .map_err(|e| fault(faults::FAILED, e.to_string()));
+                    status_struct(p, &r)
+                })
+                .collect();
+            Ok(Value::Array(out))
+        }
+        "sendProcessStdin" => {
+            argc(2, 2)?;
+            let nm = str_arg(&params[0])?;
+            let data = match &params[1] {
+                Value::String(s) => s.clone().into_bytes(),
+                Value::Base64(b) => b.clone(),
+                _ => {
+                    return Err(fault(
+                        faults::INCORRECT_PARAMETERS,
+                        "chars must be a string".to_owned(),
+                    ))
+                }
+            };
+            let p = resolve_proc(d, &nm)?;
+            let v = d.view_now(&p).await;
+            if v.status.pid.is_none() || matches!(v.state, ProcState::Stopping) {
+                return Err(fault(faults::NOT_RUNNING, nm));
+            }
+            match p.handle.write_stdin(&data).await {
+                Ok(()) => Ok(true.into()),
+                Err(e) if e.is_not_running() => Err(fault(faults::NOT_RUNNING, nm)),
+                Err(_) => Err(fault(faults::NO_FILE, nm)),
+            }
+        }
+        "sendRemoteCommEvent" => {
+            argc(2, 2)?;
+            let ty = str_arg(&params[0])?;
+            d.log
+                .debug(&format!("event REMOTE_COMMUNICATION type:{ty}"));
+            Ok(true.into())
+        }
+        _ => Err(fault(faults::UNKNOWN_METHOD, None)),
+    }
+}
+
+fn all_config_info(d: &Daemon) -> Value {
+    let st = d.lock();
+    let mut out: Vec<(String, Value)> = Vec::new();
+    for g in &st.latest.groups {
+        let inuse = st.groups.contains_key(&g.name);
+        for p in &g.processes {
+            let logname = |l: &crate::config::LogFile| match l {
+                crate::config::LogFile::None => "none".to_owned(),
+                crate::config::LogFile::Auto => "auto".to_owned(),
+                crate::config::LogFile::Path(p) => p.display().to_string(),
+            };
+            let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "none".to_owned());
+            let v = StructBuilder::new()
+                .field("autostart", p.autostart)
+                .field("directory", opt(&p.directory))
+                .field(
+                    "uid",
+                    p.uid
+                        .map(|u| Value::Int(i64::from(u)))
+                        .unwrap_or_else(|| "none".into()),
+                )
+                .field("command", p.command.as_str())
+                .field("exitcodes", p.exitcodes.clone())
+                .field("group", g.name.as_str())
+                .field("group_prio", g.priority)
+                .field("inuse", inuse)
+                .field("killasgroup", p.killasgroup)
+                .field("name", p.name.as_str())
+                .field("process_prio", p.priority)
+                .field("redirect_stderr", p.redirect_stderr)
+                .field("startretries", p.startretries)
+                .field("startsecs", p.startsecs)
+                .field("stdout_capture_maxbytes", p.stdout.capture_maxbytes)
+                .field("stdout_events_enabled", p.stdout.events_enabled)
+                .field("stdout_logfile", logname(&p.stdout.logfile))
+                .field("stdout_logfile_backups", p.stdout.logfile_backups)
+                .field("stdout_logfile_maxbytes", p.stdout.logfile_maxbytes)
+                .field("stdout_syslog", p.stdout.syslog)
+                .field("stderr_capture_maxbytes", p.stderr.capture_maxbytes)
+                .field("stderr_events_enabled", p.stderr.events_enabled)
+                .field("stderr_logfile", logname(&p.stderr.logfile))
+                .field("stderr_logfile_backups", p.stderr.logfile_backups)
+                .field("stderr_logfile_maxbytes", p.stderr.logfile_maxbytes)
+                .field("stderr_syslog", p.stderr.syslog)
+                .field("stopsignal", p.stopsignal)
+                .field("stopwaitsecs", p.stopwaitsecs)
+                .field(
+                    "serverurl",
+                    p.serverurl.clone().unwrap_or_else(|| "auto".to_owned()),
+                )
+                .build();
+            out.push((p.name.clone(), v));
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Value::Array(out.into_iter().map(|x| x.1).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timedelta_like_python() {
+        assert_eq!(py_timedelta(62), "0:01:02");
+        assert_eq!(
+            py_timedelta(86400 + 3600 * 2 + 11 * 60 + 57),
+            "1 day, 2:11:57"
+        );
+        assert_eq!(py_timedelta(3 * 86400), "3 days, 0:00:00");
+    }
+
+    #[test]
+    fn fault_strings() {
+        assert_eq!(
+            fault(faults::BAD_NAME, "foo".to_owned()).text,
+            "BAD_NAME: foo"
+        );
+        assert_eq!(fault(faults::SHUTDOWN_STATE, None).text, "SHUTDOWN_STATE");
+    }
+
+    #[test]
+    fn read_and_tail_offsets() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        std::fs::write(&p, b"0123456789").unwrap();
+        assert_eq!(read_file(&p, -3, 0).unwrap(), b"789");
+        assert_eq!(read_file(&p, 2, 3).unwrap(), b"234");
+        assert_eq!(read_file(&p, 2, 0).unwrap(), b"23456789");
+        assert_eq!(
+            read_file(&p, -3, 1).unwrap_err().code,
+            faults::BAD_ARGUMENTS
+        );
+        assert_eq!(
+            tail_file(&p, 0, 4),
+            Value::Array(vec!["6789".into(), 10.into(), true.into()])
+        );
+        assert_eq!(
+            tail_file(&p, 8, 4),
+            Value::Array(vec!["89".into(), 10.into(), false.into()])
+        );
+    }
+}
