@@ -19,7 +19,7 @@ use tracing::Instrument;
 
 use crate::command::{Config, Isolation, Readiness};
 use crate::error::{Error, ExitStatus, Kind};
-use crate::handle::Shared;
+use crate::handle::{ProcessState, Shared};
 use crate::output::{self, Stream};
 use crate::readiness::Notifier;
 use crate::sys::{self, PreExec};
@@ -361,6 +361,12 @@ impl Drop for Process {
             *self.shared.live() = None;
             let _ = sys::send_signal(self.pid, true, Signal::SIGKILL);
             self.shared.set_stdin(None);
+            self.shared.update(|s| {
+                if s.pid == Some(self.pid) {
+                    s.state = ProcessState::Stopped;
+                    s.pid = None;
+                }
+            });
         }
     }
 }

@@ -262,3 +262,136 @@ async fn clear_logs_removes_the_file_and_empties_the_tail() {
     // Reopen after an external rotation: the next write creates the file again.
     handle.reopen_logs();
 }
+
+/// A minimal subscriber that records each event's message, its `stream`
+/// field and the `dn` of the innermost entered span (single-threaded use).
+mod capture {
+    use std::fmt::Debug;
+    use std::sync::{Arc, Mutex};
+
+    use tracing::field::{Field, Visit};
+    use tracing::span::{Attributes, Id, Record};
+    use tracing::{Event, Metadata, Subscriber};
+
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Line {
+        pub dn: String,
+        pub stream: String,
+        pub message: String,
+    }
+
+    #[derive(Default)]
+    struct State {
+        dns: Vec<String>,
+        stack: Vec<u64>,
+        lines: Vec<Line>,
+    }
+
+    #[derive(Clone, Default)]
+    pub struct Capture(Arc<Mutex<State>>);
+
+    struct Fields<'a>(&'a mut Vec<(String, String)>);
+
+    impl Visit for Fields<'_> {
+        fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
+            self.0.push((field.name().to_owned(), format!("{value:?}")));
+        }
+        fn record_str(&mut self, field: &Field, value: &str) {
+            self.0.push((field.name().to_owned(), value.to_owned()));
+        }
+    }
+
+    impl Capture {
+        pub fn lines(&self) -> Vec<Line> {
+            self.0.lock().unwrap().lines.clone()
+        }
+    }
+
+    impl Subscriber for Capture {
+        fn enabled(&self, _: &Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, span: &Attributes<'_>) -> Id {
+            let mut fields = Vec::new();
+            span.record(&mut Fields(&mut fields));
+            let dn = fields
+                .into_iter()
+                .find(|(k, _)| k == "dn")
+                .map(|(_, v)| v)
+                .unwrap_or_default();
+            let mut st = self.0.lock().unwrap();
+            st.dns.push(dn);
+            Id::from_u64(st.dns.len() as u64)
+        }
+        fn record(&self, _: &Id, _: &Record<'_>) {}
+        fn record_follows_from(&self, _: &Id, _: &Id) {}
+        fn event(&self, event: &Event<'_>) {
+            if event.metadata().target() != "supervisor_exec::output" {
+                return;
+            }
+            let mut fields = Vec::new();
+            event.record(&mut Fields(&mut fields));
+            let get = |k: &str| {
+                fields
+                    .iter()
+                    .find(|(n, _)| n == k)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default()
+            };
+            let mut st = self.0.lock().unwrap();
+            let dn = st
+                .stack
+                .last()
+                .map(|&i| st.dns[i as usize - 1].clone())
+                .unwrap_or_default();
+            let line = Line {
+                dn,
+                stream: get("stream"),
+                message: get("message"),
+            };
+            st.lines.push(line);
+        }
+        fn enter(&self, span: &Id) {
+            self.0.lock().unwrap().stack.push(span.into_u64());
+        }
+        fn exit(&self, _: &Id) {
+            self.0.lock().unwrap().stack.pop();
+        }
+    }
+}
+
+#[test]
+fn tracing_sink_emits_one_event_per_line_in_the_node_span() {
+    let capture = capture::Capture::default();
+    let _default = tracing::subscriber::set_default(capture.clone());
+    // A current-thread runtime: every task runs on this thread, under the
+    // thread-local subscriber.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        run_once(
+            Command::shell("echo first; printf 'second\\nthird'; echo oops >&2")
+                .stdout(Output::new().tracing(tracing::Level::INFO))
+                .stderr(Output::new().tracing(tracing::Level::WARN)),
+        )
+        .await;
+    });
+    let mut lines: Vec<(String, String, String)> = capture
+        .lines()
+        .into_iter()
+        .map(|l| (l.dn, l.stream, l.message))
+        .collect();
+    lines.sort();
+    let own = |s: &str, m: &str| ("root.job".to_owned(), s.to_owned(), m.to_owned());
+    assert_eq!(
+        lines,
+        [
+            own("stderr", "oops"),
+            own("stdout", "first"),
+            own("stdout", "second"),
+            own("stdout", "third"),
+        ]
+    );
+}
