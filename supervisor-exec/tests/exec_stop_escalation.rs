@@ -171,3 +171,34 @@ async fn child_dies_when_its_supervising_process_is_killed() {
         .expect("reap the helper");
     wait_dead(pid).await;
 }
+
+#[tokio::test]
+async fn an_aborted_run_kills_the_group_and_leaves_no_zombie() {
+    // A grace period shorter than the stop timeout: the core aborts the run
+    // mid-ladder (the misconfiguration `Command::child` prevents).
+    let cmd = Command::shell("trap '' TERM; sleep 1000 & echo gc=$!; echo armed; wait")
+        .stop_timeout(Duration::from_secs(60))
+        .stdout(Output::new().channel());
+    let handle = cmd.handle();
+    let mut out = handle.subscribe_output();
+    let child = supervisor_core::Child::new("short", cmd).grace(Duration::from_millis(200));
+    let (sup, _events) = supervise(child).await;
+    let mut seen = Vec::new();
+    wait_output(&mut out, &mut seen, "armed").await;
+    let pid = handle.pid().expect("pid");
+    let gc: u32 = String::from_utf8_lossy(&seen)
+        .lines()
+        .find_map(|l| l.strip_prefix("gc=")?.parse().ok())
+        .expect("grandchild pid");
+    guard("stop", sup.stop("root.short")).await.expect("stop");
+    assert_eq!(handle.status().state, ProcessState::Stopped);
+    assert_eq!(handle.pid(), None);
+    wait_dead(gc).await;
+    // The leader is reaped in the background (tokio's kill_on_drop).
+    guard("the aborted leader to be reaped", async {
+        while std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+}
