@@ -237,7 +237,10 @@ impl Daemon {
         self.log.info(&format!("added process group {}", cfg.name));
         for p in &group.procs {
             if p.config.autostart {
-                let _ = self.start_proc(p).await;
+                if let Err(e) = self.start_proc(p).await {
+                    self.log
+                        .error(&format!("cannot start {}: {e}", p.config.name));
+                }
             }
         }
         true
@@ -248,7 +251,17 @@ impl Daemon {
         let pending = p.pending.lock().unwrap_or_else(|e| e.into_inner()).take();
         let group_dn = p.dn.rsplit_once('.').map(|(g, _)| g).unwrap_or("root");
         match pending {
-            Some(child) => self.sup.add_child(group_dn, child).await,
+            Some(child) => {
+                self.sup.add_child(group_dn, child).await?;
+                // Core gap: the tree remembers operator stops by DN, even across
+                // `remove`, so a process re-added under the DN of one that was
+                // stopped before (reload, update) is added STOPPED. Start it.
+                let snap = self.sup.snapshot().await?;
+                if snap.state(&p.dn) == Some(supervisor_core::NodeState::Stopped) {
+                    self.sup.start(&p.dn).await?;
+                }
+                Ok(())
+            }
             None => self.sup.start(&p.dn).await,
         }
     }
@@ -350,43 +363,50 @@ fn spawn_monitor(d: &Arc<Daemon>, p: &Arc<Proc>) {
     tokio::spawn(async move {
         let mut last = ProcessState::NotStarted;
         let mut spawns = 0;
+        let mut seen_exit = None;
         while rx.changed().await.is_ok() {
             let st = rx.borrow_and_update().clone();
-            if st.state == last && st.spawns == spawns {
-                continue;
-            }
-            match st.state {
-                ProcessState::Starting if st.spawns != spawns => log.info(&format!(
-                    "spawned: '{name}' with pid {}",
-                    st.pid.unwrap_or(0)
-                )),
-                ProcessState::Running if last != ProcessState::Running => log.info(&format!(
-                    "success: {name} entered RUNNING state, process has stayed up for > than {startsecs} seconds (startsecs)"
-                )),
-                ProcessState::SpawnFailed => log.info(&format!(
-                    "spawnerr: {}",
-                    st.spawn_error.clone().unwrap_or_default()
-                )),
-                ProcessState::Exited => {
-                    if let Some(e) = &st.last_exit {
+            // Updates may be coalesced: report the last exit and any new spawn
+            // even when the states in between were not seen.
+            if let Some(e) = &st.last_exit {
+                if seen_exit != Some(e.at) {
+                    seen_exit = Some(e.at);
+                    if e.stopped {
+                        log.info(&format!("stopped: {name} ({})", e.status));
+                    } else {
                         let expected = e.expected && !e.before_ready;
                         let msg = format!(
                             "exited: {name} ({}; {})",
                             e.status,
                             if expected { "expected" } else { "not expected" }
                         );
-                        if expected { log.info(&msg) } else { log.warn(&msg) }
+                        if expected {
+                            log.info(&msg)
+                        } else {
+                            log.warn(&msg)
+                        }
                     }
                 }
-                ProcessState::Stopped => {
-                    if let Some(e) = &st.last_exit {
-                        log.info(&format!("stopped: {name} ({})", e.status));
-                    }
-                }
+            }
+            let spawned = st.spawns != spawns;
+            if spawned {
+                spawns = st.spawns;
+                log.info(&format!(
+                    "spawned: '{name}' with pid {}",
+                    st.pid.unwrap_or(0)
+                ));
+            }
+            match st.state {
+                ProcessState::Running if spawned || last != ProcessState::Running => log.info(&format!(
+                    "success: {name} entered RUNNING state, process has stayed up for > than {startsecs} seconds (startsecs)"
+                )),
+                ProcessState::SpawnFailed if last != ProcessState::SpawnFailed || spawned => log.info(&format!(
+                    "spawnerr: {}",
+                    st.spawn_error.clone().unwrap_or_default()
+                )),
                 _ => {}
             }
             last = st.state;
-            spawns = st.spawns;
         }
     });
 }

@@ -1,0 +1,486 @@
+//! The supervisord example driven by the stock Python `supervisorctl` 4.2.5:
+//! status output, start/stop/restart, BACKOFF→FATAL, autorestart, stop signals,
+//! group kill, logs, tail, rotation, reread/update, SIGHUP, shutdown, bad config.
+
+mod supervisord_support;
+use supervisord_support as support;
+
+use std::time::{Duration, Instant};
+
+use support::{wait_until, Daemon};
+
+const SEC: Duration = Duration::from_secs(1);
+
+fn status_line(name: &str, state: &str) -> regex_lite_free::Line {
+    regex_lite_free::Line {
+        name: name.to_owned(),
+        state: state.to_owned(),
+    }
+}
+
+/// Checks status lines without a regex crate: `%-{W}s%-10s%s`.
+mod regex_lite_free {
+    pub struct Line {
+        pub name: String,
+        pub state: String,
+    }
+    impl Line {
+        pub fn find_in(&self, out: &str) -> Option<String> {
+            out.lines()
+                .find(|l| l.split_whitespace().next() == Some(&self.name))
+                .filter(|l| {
+                    let w = 33.max(self.name.len() + 3);
+                    l.len() >= w
+                        && l[..w].trim_end() == self.name
+                        && l[w..].starts_with(&format!("{:<10}", self.state))
+                })
+                .map(str::to_owned)
+        }
+    }
+}
+
+#[test]
+fn status_start_stop_restart_with_python_ctl() {
+    let _ctl = require_python_ctl!();
+    let d = Daemon::start(
+        "[program:alpha]\ncommand=sleep 1000\nstartsecs=0\n\n\
+         [program:beta]\ncommand=sleep 1000\nstartsecs=0\nautostart=false\n\n\
+         [program:w]\ncommand=sleep 1000\nprocess_name=w%(process_num)d\nnumprocs=2\nstartsecs=0\n\n\
+         [group:grp]\nprograms=w\n",
+    );
+    d.wait_state("alpha", "RUNNING", 10 * SEC);
+    d.wait_state("grp:w0", "RUNNING", 10 * SEC);
+    let (out, code) = d.pyctl(&["status"]);
+    assert_eq!(code, 3, "beta is STOPPED, so status exits 3:\n{out}");
+    let alpha = status_line("alpha", "RUNNING")
+        .find_in(&out)
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        alpha.contains("pid ") && alpha.contains(", uptime 0:00:0"),
+        "{alpha}"
+    );
+    assert!(
+        status_line("beta", "STOPPED")
+            .find_in(&out)
+            .unwrap()
+            .ends_with("Not started"),
+        "{out}"
+    );
+    assert!(
+        status_line("grp:w0", "RUNNING").find_in(&out).is_some(),
+        "{out}"
+    );
+    // Lexical order: alpha, beta, grp:w0, grp:w1.
+    let names: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(names, ["alpha", "beta", "grp:w0", "grp:w1"]);
+
+    let (out, code) = d.pyctl(&["status", "alpha"]);
+    assert_eq!(code, 0, "{out}");
+    let (out, code) = d.pyctl(&["status", "nosuch"]);
+    assert_eq!((out.trim(), code), ("nosuch: ERROR (no such process)", 4));
+
+    let (out, code) = d.pyctl(&["start", "beta"]);
+    assert_eq!((out.trim(), code), ("beta: started", 0));
+    let (out, _) = d.pyctl(&["start", "beta"]);
+    assert_eq!(out.trim(), "beta: ERROR (already started)");
+    let (out, code) = d.pyctl(&["stop", "grp:*"]);
+    assert_eq!(
+        (out.as_str(), code),
+        ("grp:w0: stopped\ngrp:w1: stopped\n", 0)
+    );
+    assert_eq!(d.state("grp:w1"), "STOPPED");
+    let (out, _) = d.pyctl(&["stop", "grp:w1"]);
+    assert_eq!(out.trim(), "grp:w1: ERROR (not running)");
+    let pid = d.info_int("alpha", "pid");
+    let (out, code) = d.pyctl(&["restart", "alpha"]);
+    assert_eq!(
+        (out.as_str(), code),
+        ("alpha: stopped\nalpha: started\n", 0)
+    );
+    assert_ne!(d.info_int("alpha", "pid"), pid);
+    let (out, code) = d.pyctl(&["stop", "all"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("alpha: stopped") && out.contains("beta: stopped"),
+        "{out}"
+    );
+    let (out, code) = d.pyctl(&["start", "all"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out.lines().count(), 4, "{out}");
+    let (out, code) = d.pyctl(&["pid", "alpha"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out.trim().parse::<i64>().unwrap(),
+        d.info_int("alpha", "pid")
+    );
+    let (out, _) = d.pyctl(&["pid"]);
+    assert_eq!(out.trim().parse::<i32>().unwrap(), d.pid());
+    let (out, _) = d.pyctl(&["version"]);
+    assert_eq!(out.trim(), "4.2.5");
+    let (out, _) = d.pyctl(&["avail"]);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("beta") && l.contains("in use") && l.contains("manual")),
+        "{out}"
+    );
+}
+
+#[test]
+fn backoff_to_fatal_with_linear_delays() {
+    let _ctl = require_python_ctl!();
+    let d = Daemon::start(
+        "[program:flaky]\ncommand=sh -c 'echo oops >&2; exit 3'\nstartsecs=1\nstartretries=2\n",
+    );
+    let t0 = Instant::now();
+    d.wait_state("flaky", "FATAL", 20 * SEC);
+    // 3 attempts, waits of 1 s and 2 s in between: at least 3 s.
+    assert!(
+        t0.elapsed() >= Duration::from_millis(2900),
+        "{:?}",
+        t0.elapsed()
+    );
+    let (out, code) = d.pyctl(&["status", "flaky"]);
+    assert_eq!(code, 3);
+    assert!(
+        status_line("flaky", "FATAL")
+            .find_in(&out)
+            .unwrap()
+            .ends_with("Exited too quickly (process log may have details)"),
+        "{out}"
+    );
+    let log = d.main_log();
+    assert_eq!(log.matches("spawned: 'flaky'").count(), 3, "{log}");
+    assert!(
+        log.contains("gave up: flaky entered FATAL state, too many start retries too quickly"),
+        "{log}"
+    );
+    let (out, code) = d.pyctl(&["start", "flaky"]);
+    assert_eq!(
+        (out.trim(), code),
+        ("flaky: ERROR (abnormal termination)", 7)
+    );
+    let (out, _) = d.pyctl(&["tail", "flaky", "stderr"]);
+    assert!(out.contains("oops"), "{out}");
+}
+
+#[test]
+fn autorestart_unexpected_against_exitcodes() {
+    let _ctl = require_python_ctl!();
+    let d = Daemon::start(
+        "[program:clean]\ncommand=sh -c 'sleep 0.3; exit 0'\nstartsecs=0\nautorestart=unexpected\n\n\
+         [program:dirty]\ncommand=sh -c 'sleep 0.3; exit 4'\nstartsecs=0\nautorestart=unexpected\nexitcodes=0,2\n\n\
+         [program:never]\ncommand=sh -c 'sleep 0.3; exit 4'\nstartsecs=0\nautorestart=false\n",
+    );
+    d.wait_state("clean", "EXITED", 10 * SEC);
+    d.wait_state("never", "EXITED", 10 * SEC);
+    assert_eq!(d.info_int("clean", "exitstatus"), 0);
+    assert_eq!(d.info_int("never", "exitstatus"), 4);
+    wait_until(10 * SEC, "dirty restarted twice", || {
+        d.main_log().matches("spawned: 'dirty'").count() >= 3
+    });
+    let log = d.main_log();
+    assert!(
+        log.contains("exited: clean (exit status 0; expected)"),
+        "{log}"
+    );
+    assert!(
+        log.contains("exited: dirty (exit status 4; not expected)"),
+        "{log}"
+    );
+    assert_eq!(log.matches("spawned: 'clean'").count(), 1, "{log}");
+    let (out, _) = d.pyctl(&["status", "never"]);
+    assert!(
+        status_line("never", "EXITED").find_in(&out).is_some(),
+        "{out}"
+    );
+}
+
+#[test]
+fn stopsignal_term_ignoring_child_and_group_kill() {
+    let _ctl = require_python_ctl!();
+    let d = Daemon::start(
+        "[program:intr]\ncommand=sh -c 'trap \"echo got INT; exit 0\" INT; while :; do sleep 0.1; done'\nstopsignal=INT\nstartsecs=0\n\n\
+         [program:stubborn]\ncommand=sh -c 'trap \"\" TERM; while :; do sleep 0.1; done'\nstopwaitsecs=1\nstartsecs=0\n\n\
+         [program:family]\ncommand=sh -c 'sleep 1000 & sleep 1000 & wait'\nstopasgroup=true\nstartsecs=0\n",
+    );
+    for p in ["intr", "stubborn", "family"] {
+        d.wait_state(p, "RUNNING", 10 * SEC);
+    }
+    let (out, code) = d.pyctl(&["stop", "intr"]);
+    assert_eq!((out.trim(), code), ("intr: stopped", 0));
+    wait_until(5 * SEC, "the INT trap wrote to the log", || {
+        d.pyctl(&["tail", "intr"]).0.contains("got INT")
+    });
+
+    let t0 = Instant::now();
+    let (out, _) = d.pyctl(&["stop", "stubborn"]);
+    assert_eq!(out.trim(), "stubborn: stopped");
+    assert!(
+        t0.elapsed() >= Duration::from_millis(900),
+        "SIGKILL only after stopwaitsecs"
+    );
+    assert!(
+        d.main_log()
+            .contains("stopped: stubborn (terminated by SIGKILL)"),
+        "{}",
+        d.main_log()
+    );
+
+    let pgid = d.info_int("family", "pid") as i32;
+    wait_until(5 * SEC, "the grandchildren exist", || {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter(|e| pgid_of(&e.file_name().to_string_lossy()) == Some(pgid))
+            .count()
+            >= 3
+    });
+    let (out, _) = d.pyctl(&["stop", "family"]);
+    assert_eq!(out.trim(), "family: stopped");
+    wait_until(5 * SEC, "the whole group is gone", || {
+        nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pgid), None).is_err()
+    });
+}
+
+fn pgid_of(pid: &str) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = &stat[stat.rfind(')')? + 2..];
+    after.split_whitespace().nth(2)?.parse().ok()
+}
+
+#[test]
+fn logs_tail_maintail_and_rotation() {
+    let _ctl = require_python_ctl!();
+    let d = Daemon::start(
+        "[program:chatty]\ncommand=sh -c 'i=0; while [ $i -lt 200 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); [ $((i %% 40)) -eq 0 ] && sleep 0.05; done; sleep 0.2; echo final-line; echo err-line >&2; sleep 1000'\n\
+         stdout_logfile=%(here)s/chatty.log\nstdout_logfile_maxbytes=2KB\nstdout_logfile_backups=2\nstartsecs=0\n",
+    );
+    d.wait_state("chatty", "RUNNING", 10 * SEC);
+    wait_until(10 * SEC, "the last line was written", || {
+        d.pyctl(&["tail", "chatty"]).0.contains("final-line")
+    });
+    assert!(d.path("chatty.log.1").exists());
+    assert!(d.path("chatty.log.2").exists());
+    assert!(!d.path("chatty.log.3").exists(), "only 2 backups");
+    let (out, _) = d.pyctl(&["tail", "-30", "chatty"]);
+    assert!(out.len() <= 31 && out.contains("final-line"), "{out:?}");
+    wait_until(5 * SEC, "stderr", || {
+        d.pyctl(&["tail", "chatty", "stderr"])
+            .0
+            .contains("err-line")
+    });
+    let (out, _) = d.pyctl(&["maintail"]);
+    assert!(out.contains("spawned: 'chatty'"), "{out}");
+    // tail -f streams /logtail/<name>.
+    let mut f = std::process::Command::new(d.ctl.as_ref().unwrap())
+        .arg("-c")
+        .arg(&d.conf)
+        .args(["tail", "-f", "chatty", "stderr"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = f.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 256];
+        use std::io::Read;
+        while let Ok(n) = stdout.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+            if String::from_utf8_lossy(&buf).contains("err-line") {
+                break;
+            }
+        }
+        String::from_utf8_lossy(&buf).into_owned()
+    });
+    wait_until(10 * SEC, "tail -f printed the stderr line", || {
+        reader.is_finished()
+    });
+    let _ = f.kill();
+    let _ = f.wait();
+    assert!(reader.join().unwrap().contains("err-line"));
+    let (out, code) = d.pyctl(&["clear", "chatty"]);
+    assert_eq!((out.trim(), code), ("chatty: cleared", 0));
+    let (out, _) = d.pyctl(&["tail", "chatty"]);
+    assert!(!out.contains("final-line"), "{out}");
+}
+
+#[test]
+fn faults_garbage_http_and_multicall() {
+    let _ctl = require_python_ctl!();
+    let d = Daemon::start("[program:one]\ncommand=sleep 1000\nstartsecs=0\n");
+    let r = d.raw(b"POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\nConnection: close\r\n\r\n<garbage>");
+    assert!(r.starts_with("HTTP/1.1 400"), "{r}");
+    let r = d.raw(b"\x00\x01 this is not http at all\r\n\r\n");
+    assert!(!r.contains("200 OK"), "{r}");
+    let r = d.rpc("supervisor.noSuchMethod", "");
+    assert_eq!(
+        support::extract_member(&r, "faultCode").as_deref(),
+        Some("1"),
+        "{r}"
+    );
+    let r = d.rpc(
+        "supervisor.getProcessInfo",
+        "<param><value><string>nope</string></value></param>",
+    );
+    assert_eq!(
+        support::extract_member(&r, "faultString").as_deref(),
+        Some("BAD_NAME: nope"),
+        "{r}"
+    );
+    let r = d.rpc("supervisor.stopProcess", "");
+    assert_eq!(
+        support::extract_member(&r, "faultCode").as_deref(),
+        Some("2"),
+        "{r}"
+    );
+    let r = d.rpc(
+        "supervisor.signalProcess",
+        "<param><value>one</value></param><param><value>NOPE</value></param>",
+    );
+    assert_eq!(
+        support::extract_member(&r, "faultString").as_deref(),
+        Some("BAD_SIGNAL: NOPE"),
+        "{r}"
+    );
+    let r = d.rpc(
+        "system.multicall",
+        "<param><value><array><data>\
+         <value><struct><member><name>methodName</name><value>supervisor.getAPIVersion</value></member></struct></value>\
+         <value><struct><member><name>methodName</name><value>supervisor.startProcess</value></member>\
+         <member><name>params</name><value><array><data><value>nope</value></data></array></value></member></struct></value>\
+         </data></array></value></param>",
+    );
+    assert!(
+        r.contains("<string>3.0</string>") && r.contains("BAD_NAME: nope"),
+        "{r}"
+    );
+    // Still alive and serving.
+    d.wait_state("one", "RUNNING", 5 * SEC);
+    let (out, code) = d.pyctl(&["status"]);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn inet_server_basic_auth() {
+    let _ctl = require_python_ctl!();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let d = Daemon::start(&format!(
+        "[inet_http_server]\nport=127.0.0.1:{port}\nusername=user\npassword=123\n\n[program:one]\ncommand=sleep 1000\nstartsecs=0\n"
+    ));
+    let url = format!("http://127.0.0.1:{port}");
+    let (out, code) = support::run(
+        std::process::Command::new(d.ctl.as_ref().unwrap())
+            .args(["-s", &url, "-u", "user", "-p", "123", "status"]),
+    );
+    assert!(out.contains("one"), "{out}");
+    assert!(code == 0 || code == 3, "{out}");
+    let (out, code) = support::run(
+        std::process::Command::new(d.ctl.as_ref().unwrap())
+            .args(["-s", &url, "-u", "user", "-p", "bad", "status"]),
+    );
+    assert_ne!(code, 0);
+    assert!(out.contains("401"), "{out}");
+}
+
+#[test]
+fn reread_update_add_remove() {
+    let _ctl = require_python_ctl!();
+    let d = Daemon::start("[program:keep]\ncommand=sleep 1000\nstartsecs=0\n\n[program:gone]\ncommand=sleep 1000\nstartsecs=0\n\n[program:edit]\ncommand=sleep 1000\nstartsecs=0\n");
+    d.wait_state("gone", "RUNNING", 10 * SEC);
+    let (out, _) = d.pyctl(&["reread"]);
+    assert_eq!(out.trim(), "No config updates to processes");
+    d.rewrite("[program:keep]\ncommand=sleep 1000\nstartsecs=0\n\n[program:edit]\ncommand=sleep 999\nstartsecs=0\n\n[program:new]\ncommand=sleep 1000\nstartsecs=0\n");
+    let (out, _) = d.pyctl(&["reread"]);
+    assert_eq!(out, "edit: changed\ngone: disappeared\nnew: available\n");
+    let (out, code) = d.pyctl(&["update"]);
+    assert_eq!(code, 0, "{out}");
+    for l in [
+        "gone: stopped",
+        "gone: removed process group",
+        "edit: stopped",
+        "edit: updated process group",
+        "new: added process group",
+    ] {
+        assert!(out.contains(l), "{l} missing in\n{out}");
+    }
+    d.wait_state("new", "RUNNING", 10 * SEC);
+    let (out, _) = d.pyctl(&["status"]);
+    assert!(!out.contains("gone"), "{out}");
+    let (out, _) = d.pyctl(&["remove", "new"]);
+    assert_eq!(out.trim(), "ERROR: process/group still running: new");
+    d.pyctl(&["stop", "new"]);
+    let (out, _) = d.pyctl(&["remove", "new"]);
+    assert_eq!(out.trim(), "new: removed process group");
+    let (out, _) = d.pyctl(&["add", "new"]);
+    assert_eq!(out.trim(), "new: added process group");
+    let (out, _) = d.pyctl(&["add", "new"]);
+    assert_eq!(out.trim(), "ERROR: process group already active");
+}
+
+#[test]
+fn sighup_reloads_and_term_shuts_down() {
+    let _ctl = require_python_ctl!();
+    let mut d = Daemon::start("[program:a]\ncommand=sleep 1000\nstartsecs=0\n");
+    d.wait_state("a", "RUNNING", 10 * SEC);
+    let pid = d.info_int("a", "pid");
+    d.rewrite("[program:a]\ncommand=sleep 1000\nstartsecs=0\n\n[program:b]\ncommand=sleep 1000\nstartsecs=0\n");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(d.pid()),
+        nix::sys::signal::Signal::SIGHUP,
+    )
+    .unwrap();
+    d.wait_state("b", "RUNNING", 10 * SEC);
+    d.wait_state("a", "RUNNING", 10 * SEC);
+    assert_ne!(d.info_int("a", "pid"), pid, "a was restarted by the reload");
+    let (out, code) = d.pyctl(&["shutdown"]);
+    assert_eq!((out.trim(), code), ("Shut down", 0));
+    assert_eq!(d.wait_exit(15 * SEC), Some(0));
+    assert!(!d.path("sd.pid").exists(), "pidfile removed");
+    assert!(!d.sock.exists(), "socket removed");
+    assert!(nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), None).is_err());
+}
+
+#[test]
+fn bad_config_exits_2_and_live_socket_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("bad.conf");
+    std::fs::write(
+        &conf,
+        support::base_conf(dir.path()) + "[program:x]\ncommand=true\nstartsecs=soon\n",
+    )
+    .unwrap();
+    let (out, code) = support::run(
+        std::process::Command::new(support::example_bin("supervisord"))
+            .arg("-n")
+            .arg("-c")
+            .arg(&conf),
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(out.starts_with("Error: "), "{out}");
+    assert!(
+        out.contains("startsecs") && out.contains("program:x") && out.contains("bad.conf"),
+        "{out}"
+    );
+
+    let d = Daemon::start("[program:x]\ncommand=sleep 1000\n");
+    let (out, code) = support::run(
+        std::process::Command::new(support::example_bin("supervisord"))
+            .arg("-n")
+            .arg("-c")
+            .arg(&d.conf),
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("Another program is already listening"),
+        "{out}"
+    );
+}
