@@ -25,9 +25,14 @@
 //! Errors are returned, never panicked; their messages follow supervisord's,
 //! naming the option, the section and the file (and line) at fault.
 
+// Explicit paths, so that examples/supervisorctl.rs can include this file with
+// `#[path]` and still find its submodules.
+#[path = "config/datatypes.rs"]
 mod datatypes;
+#[path = "config/expand.rs"]
 mod expand;
 #[cfg(test)]
+#[path = "config/tests.rs"]
 mod tests;
 
 use std::cell::RefCell;

@@ -12,7 +12,6 @@
 //! sockets; [`logging`] is the main log; [`ctl`] is our `supervisorctl` (run it
 //! as `supervisord ctl ...`, or through a link named `supervisorctl`).
 
-#[allow(dead_code)] // the client side is used by ctl
 mod config;
 mod ctl;
 mod daemon;
@@ -21,7 +20,6 @@ mod ini;
 mod logging;
 mod process;
 mod rpc;
-#[allow(dead_code)] // the client side is used by ctl
 mod xmlrpc;
 
 use std::collections::HashMap;

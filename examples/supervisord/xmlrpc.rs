@@ -69,6 +69,7 @@ use quick_xml::events::{BytesRef, Event};
 use quick_xml::reader::Reader;
 
 #[cfg(test)]
+#[path = "xmlrpc/tests.rs"]
 mod tests;
 
 /// How deeply arrays and structs may nest in a document that is read.
