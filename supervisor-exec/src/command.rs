@@ -108,9 +108,11 @@ pub(crate) struct Config {
 /// # let _ = (handle, child);
 /// ```
 ///
-/// Cloning a command is not offered: a command owns the state its
-/// [`ProcessHandle`]s see (log files, tail buffers, status).
-#[derive(Debug)]
+/// A clone shares the state its [`ProcessHandle`]s see (status, log files,
+/// tail buffers, output channel): clone a command to hand it to a parent
+/// that re-adds its children at each restart. Never run two clones at the
+/// same time (the status would mix two processes).
+#[derive(Debug, Clone)]
 #[must_use]
 pub struct Command {
     pub(crate) cfg: Config,

@@ -40,43 +40,46 @@
 //!
 //! # Example
 //!
-//! ```no_run
+//! ```
 //! use std::time::Duration;
 //! use supervisor_core::{Context, Signal, Supervisor};
-//! use supervisor_exec::{Command, Output, ProcessState, Readiness};
+//! use supervisor_exec::{Command, Output, ProcessState, Readiness, Stream};
 //!
 //! # #[tokio::main]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let cmd = Command::shell("while :; do echo tick; sleep 1; done")
-//!     .readiness(Readiness::After(Duration::from_secs(1)))
+//! // A root that only parents the commands added below.
+//! let sup = Supervisor::new(|ctx: Context| async move {
+//!     ctx.signal(Signal::Healthy)?;
+//!     ctx.cancelled().await;
+//!     Ok::<_, supervisor_core::Error>(())
+//! });
+//!
+//! let cmd = Command::shell("echo started; exec sleep 1000")
+//!     .readiness(Readiness::After(Duration::from_millis(50)))
 //!     .stop_timeout(Duration::from_secs(2))
 //!     .stdout(Output::new().tracing(tracing::Level::INFO).tail(4096));
 //! let handle = cmd.handle();
-//! let child = std::sync::Mutex::new(Some(cmd.child("ticker")));
+//! sup.add_child("root", cmd.child("sleeper")).await?;
 //!
-//! let sup = Supervisor::new(move |ctx: Context| {
-//!     let child = child.lock().unwrap().take();
-//!     async move {
-//!         if let Some(child) = child {
-//!             ctx.run_group([child]).await?;
-//!         }
-//!         ctx.signal(Signal::Healthy)?;
-//!         ctx.signal(Signal::Done)?;
-//!         Ok::<_, supervisor_core::Error>(())
-//!     }
-//! });
+//! // RUNNING once it stayed up 50 ms; the node is then Healthy.
+//! let status = handle.watch().wait_for(|s| s.state == ProcessState::Running).await?.clone();
+//! assert!(status.pid.is_some());
 //!
-//! handle.watch().wait_for(|s| s.state == ProcessState::Running).await?;
-//! println!("pid {:?}", handle.pid());
+//! // Stopping the node sends SIGTERM; the run returns once `sleep` is reaped.
+//! sup.stop("root.sleeper").await?;
+//! assert_eq!(handle.status().state, ProcessState::Stopped);
+//! let out = handle.tail(Stream::Stdout).map(|t| t.tail(4096).data);
+//! assert_eq!(out.as_deref(), Some(&b"started\n"[..]));
 //! sup.shutdown(Duration::from_secs(5)).await?;
 //! # Ok(())
 //! # }
 //! ```
 //!
-//! (A root that is restarted would add its child again; a real tree builds
-//! its commands inside the parent's runnable, or adds them with
-//! [`Supervisor::add_child`](supervisor_core::Supervisor::add_child), as
-//! `examples/exec.rs` does.)
+//! A tree whose shape is static builds its children inside the parent's
+//! runnable, which runs again at each restart of the parent: clone the
+//! command there (`ctx.run_group([cmd.clone().child("web")])`). Clones share
+//! the status, log files and tail buffers, so one handle follows the process
+//! over every rebuild.
 //!
 //! # Grace period
 //!

@@ -395,3 +395,36 @@ fn tracing_sink_emits_one_event_per_line_in_the_node_span() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_cloned_command_keeps_its_state_across_rebuilds_of_its_parent() {
+    use supervisor_core::{Context, Signal, Supervisor};
+    let cmd = Command::shell("echo up; exec sleep 1000").stdout(Output::new().tail(1024).channel());
+    let handle = cmd.handle();
+    let mut out = handle.subscribe_output();
+    let sup = Supervisor::builder()
+        .propagate_panics(true)
+        .start(move |ctx: Context| {
+            let cmd = cmd.clone();
+            async move {
+                ctx.run_group([cmd.child("web")]).await?;
+                ctx.signal(Signal::Healthy)?;
+                ctx.cancelled().await;
+                Ok::<_, supervisor_core::Error>(())
+            }
+        });
+    let mut seen = Vec::new();
+    wait_output(&mut out, &mut seen, "up\n").await;
+    let first = handle.pid();
+    guard("restart", sup.restart("root"))
+        .await
+        .expect("restart");
+    wait_output(&mut out, &mut seen, "up\nup\n").await;
+    let second = wait_status(&handle, "second run", |s| s.spawns == 2 && s.pid.is_some()).await;
+    assert_ne!(first, second.pid);
+    let tail = handle.tail(Stream::Stdout).expect("tail");
+    assert_eq!(tail.tail(100).data, b"up\nup\n");
+    guard("shutdown", sup.shutdown(std::time::Duration::from_secs(5)))
+        .await
+        .expect("shutdown");
+}
