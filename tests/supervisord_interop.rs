@@ -484,3 +484,63 @@ fn bad_config_exits_2_and_live_socket_is_refused() {
         "{out}"
     );
 }
+
+#[test]
+fn daemonizes_stdin_and_usr2_reopens_logs() {
+    let _ctl = require_python_ctl!();
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("supervisord.conf");
+    std::fs::write(
+        &conf,
+        support::base_conf(dir.path()) + "[program:cat]\ncommand=cat\nstartsecs=0\n",
+    )
+    .unwrap();
+    // Without -n the parent exits 0 at once and the daemon lives on.
+    let (out, code) = support::run(
+        std::process::Command::new(support::example_bin("supervisord"))
+            .arg("-c")
+            .arg(&conf),
+    );
+    assert_eq!(code, 0, "{out}");
+    let d = Daemon {
+        sock: dir.path().join("s.sock"),
+        conf,
+        dir,
+        child: None,
+        ctl: support::python_ctl(),
+    };
+    wait_until(10 * SEC, "the pidfile is written", || {
+        std::fs::read_to_string(d.path("sd.pid")).is_ok_and(|s| s.ends_with('\n'))
+    });
+    let pid: i32 = std::fs::read_to_string(d.path("sd.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let pid = nix::unistd::Pid::from_raw(pid);
+    d.wait_state("cat", "RUNNING", 10 * SEC);
+    let r = d.rpc(
+        "supervisor.sendProcessStdin",
+        "<param><value>cat</value></param><param><value>hello stdin\n</value></param>",
+    );
+    assert!(r.contains("<boolean>1</boolean>"), "{r}");
+    wait_until(5 * SEC, "cat echoed its stdin", || {
+        d.pyctl(&["tail", "cat"]).0.contains("hello stdin")
+    });
+    // USR2: the main log is reopened (an external rotation moved it away).
+    std::fs::rename(d.path("main.log"), d.path("main.log.moved")).unwrap();
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGUSR2).unwrap();
+    wait_until(5 * SEC, "the signal was logged (to the old file)", || {
+        std::fs::read_to_string(d.path("main.log.moved"))
+            .is_ok_and(|l| l.contains("received SIGUSR2"))
+    });
+    d.pyctl(&["stop", "cat"]);
+    wait_until(5 * SEC, "later messages go to a new main.log", || {
+        d.main_log().contains("stopped: cat")
+    });
+    let (out, _) = d.pyctl(&["shutdown"]);
+    assert_eq!(out.trim(), "Shut down");
+    wait_until(15 * SEC, "the daemon exited", || {
+        nix::sys::signal::kill(pid, None).is_err()
+    });
+}
