@@ -19,6 +19,10 @@ enum End {
 }
 
 pub(crate) async fn run(cfg: &Config, shared: &Arc<Shared>, ctx: Context) -> Result<(), Error> {
+    if ctx.is_cancelled() {
+        // Stopped before it started: nothing to spawn.
+        return Ok(());
+    }
     let mut proc = match spawn::spawn(cfg, shared, ctx.span()) {
         Ok(p) => p,
         Err(e) => {
