@@ -320,7 +320,9 @@ pub fn build(cfg: &ProcessConfig, env: &SpawnEnv<'_>) -> Built {
         }
         out
     };
+    // No output channel subscriber: keep its ring (allocated up front) minimal.
     cmd = cmd
+        .output_channel_capacity(1)
         .stdin(true)
         .stdout(file(env.stdout_path, &cfg.stdout))
         .merge_stderr(cfg.redirect_stderr);
