@@ -476,7 +476,7 @@ async fn serve(
     cli: Cli,
 ) -> i32 {
     let sup = Supervisor::builder()
-        .event_capacity(8192)
+        .event_capacity(2048)
         .start(daemon::root);
     let (tx, mut actions) = tokio::sync::mpsc::unbounded_channel();
     let d = Arc::new(Daemon {
