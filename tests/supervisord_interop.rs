@@ -544,3 +544,62 @@ fn daemonizes_stdin_and_usr2_reopens_logs() {
         nix::sys::signal::kill(pid, None).is_err()
     });
 }
+
+#[test]
+fn event_listener_gets_state_and_remote_events() {
+    let _ctl = require_python_ctl!();
+    let d = Daemon::start(
+        "[eventlistener:listener]\ncommand=python3 -u %(here)s/listener.py\nevents=PROCESS_STATE,REMOTE_COMMUNICATION\n\n\
+         [program:worker]\ncommand=sleep 1000\nstartsecs=0\nautostart=false\n",
+    );
+    std::fs::write(
+        d.path("listener.py"),
+        "import sys\n\
+         log = sys.argv[0].replace('listener.py', 'events.log')\n\
+         while True:\n\
+         \x20   sys.stdout.write('READY\\n'); sys.stdout.flush()\n\
+         \x20   line = sys.stdin.readline()\n\
+         \x20   if not line: break\n\
+         \x20   h = dict(x.split(':', 1) for x in line.split())\n\
+         \x20   data = sys.stdin.read(int(h['len']))\n\
+         \x20   open(log, 'a').write(h['eventname'] + ' ' + data.replace('\\n', ' ') + '\\n')\n\
+         \x20   sys.stdout.write('RESULT 2\\nOK'); sys.stdout.flush()\n",
+    )
+    .unwrap();
+    // The listener was started before its script existed: start it again.
+    wait_until(10 * SEC, "the listener gave up or runs", || {
+        matches!(d.state("listener").as_str(), "FATAL" | "RUNNING" | "EXITED")
+    });
+    d.pyctl(&["stop", "listener"]);
+    let (out, _) = d.pyctl(&["start", "listener"]);
+    assert_eq!(out.trim(), "listener: started");
+    let events = || std::fs::read_to_string(d.path("events.log")).unwrap_or_default();
+    let (out, _) = d.pyctl(&["start", "worker"]);
+    assert_eq!(out.trim(), "worker: started");
+    wait_until(10 * SEC, "PROCESS_STATE_RUNNING of worker", || {
+        events().contains(
+            "PROCESS_STATE_RUNNING processname:worker groupname:worker from_state:STARTING pid:",
+        )
+    });
+    let r = d.rpc(
+        "supervisor.sendRemoteCommEvent",
+        "<param><value>mytype</value></param><param><value>hello listener</value></param>",
+    );
+    assert!(r.contains("<boolean>1</boolean>"), "{r}");
+    wait_until(10 * SEC, "REMOTE_COMMUNICATION", || {
+        events().contains("REMOTE_COMMUNICATION type:mytype hello listener")
+    });
+    d.pyctl(&["stop", "worker"]);
+    wait_until(10 * SEC, "PROCESS_STATE_STOPPED of worker", || {
+        events().contains(
+            "PROCESS_STATE_STOPPED processname:worker groupname:worker from_state:STOPPING pid:",
+        )
+    });
+    assert!(
+        events().contains(
+            "PROCESS_STATE_STARTING processname:worker groupname:worker from_state:STOPPED tries:0"
+        ),
+        "{}",
+        events()
+    );
+}

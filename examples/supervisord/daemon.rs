@@ -9,14 +9,17 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicI8, Ordering};
+use std::sync::atomic::{AtomicI8, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
-use supervisor_core::{Child, Context, EventKind, NodeInfo, Signal, Snapshot, Supervisor};
+use supervisor_core::{
+    CancellationToken, Child, Context, EventKind, NodeInfo, Signal, Snapshot, Supervisor,
+};
 use supervisor_exec::{ProcessHandle, ProcessState, ProcessStatus};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 use crate::config::{Config, GroupConfig, ProcessConfig};
+use crate::events::{self, Bus};
 use crate::logging::Logger;
 use crate::process::{self, node_name, ProcState};
 
@@ -42,6 +45,10 @@ pub struct Proc {
     pub stderr_path: Option<PathBuf>,
     /// The node, until its first start adds it to the tree.
     pending: Mutex<Option<Child>>,
+    /// Failed starts since the last RUNNING.
+    pub tries: Arc<AtomicU32>,
+    /// Wakes the monitor on tree events (FATAL, STOPPED).
+    pub wake: Notify,
 }
 
 impl Proc {
@@ -65,6 +72,8 @@ pub struct Group {
     pub config: GroupConfig,
     pub dn: String,
     pub procs: Vec<Arc<Proc>>,
+    /// Ends the event pool's dispatcher (listener pools only).
+    pub pool_alive: CancellationToken,
 }
 
 /// Everything behind the daemon's lock.
@@ -86,6 +95,7 @@ pub struct Daemon {
     pub mood: AtomicI8,
     pub actions: mpsc::UnboundedSender<Action>,
     pub identifier: String,
+    pub bus: Arc<Bus>,
 }
 
 /// The root runnable: it only holds the group nodes.
@@ -189,6 +199,7 @@ impl Daemon {
                         serverurl: latest.serverurl.as_deref(),
                         stdout_path: stdout_path.as_ref(),
                         stderr_path: stderr_path.as_ref(),
+                        listener: cfg.pool.is_some(),
                     },
                 );
                 Arc::new(Proc {
@@ -199,6 +210,8 @@ impl Daemon {
                     stdout_path,
                     stderr_path,
                     pending: Mutex::new(Some(built.child)),
+                    tries: built.tries,
+                    wake: Notify::new(),
                 })
             })
             .collect();
@@ -206,6 +219,7 @@ impl Daemon {
             config: cfg.clone(),
             dn,
             procs,
+            pool_alive: CancellationToken::new(),
         }
     }
 
@@ -234,7 +248,27 @@ impl Daemon {
         for p in &group.procs {
             spawn_monitor(self, p);
         }
+        if let Some(pool) = &cfg.pool {
+            events::spawn_pool(
+                &self.bus,
+                self.log.clone(),
+                events::PoolSpec {
+                    name: cfg.name.clone(),
+                    identifier: self.identifier.clone(),
+                    subscriptions: pool.events.clone(),
+                    buffer_size: pool.buffer_size.max(1) as usize,
+                    listeners: group
+                        .procs
+                        .iter()
+                        .map(|p| (p.config.name.clone(), p.handle.clone()))
+                        .collect(),
+                    alive: group.pool_alive.clone(),
+                },
+            );
+        }
         self.log.info(&format!("added process group {}", cfg.name));
+        self.bus
+            .emit("PROCESS_GROUP_ADDED", format!("groupname:{}\n", cfg.name));
         for p in &group.procs {
             if p.config.autostart {
                 if let Err(e) = self.start_proc(p).await {
@@ -284,7 +318,10 @@ impl Daemon {
             return false;
         };
         let _ = self.sup.remove(&g.dn).await;
+        g.pool_alive.cancel();
         self.log.info(&format!("removed process group {name}"));
+        self.bus
+            .emit("PROCESS_GROUP_REMOVED", format!("groupname:{name}\n"));
         true
     }
 
@@ -354,59 +391,105 @@ pub fn index(snap: &Snapshot) -> HashMap<&str, &NodeInfo> {
     snap.nodes.iter().map(|n| (&*n.dn, n)).collect()
 }
 
-/// Logs a process's transitions in supervisord's words.
+/// Logs a process's transitions in supervisord's words and publishes its
+/// PROCESS_STATE_* events.
 fn spawn_monitor(d: &Arc<Daemon>, p: &Arc<Proc>) {
     let mut rx = p.handle.watch();
     let log = d.log.clone();
     let name = p.config.name.clone();
     let startsecs = p.config.startsecs;
+    let dref = Arc::downgrade(d);
+    let pref = Arc::downgrade(p);
     tokio::spawn(async move {
         let mut last = ProcessState::NotStarted;
         let mut spawns = 0;
         let mut seen_exit = None;
-        while rx.changed().await.is_ok() {
-            let st = rx.borrow_and_update().clone();
-            // Updates may be coalesced: report the last exit and any new spawn
-            // even when the states in between were not seen.
-            if let Some(e) = &st.last_exit {
-                if seen_exit != Some(e.at) {
-                    seen_exit = Some(e.at);
-                    if e.stopped {
-                        log.info(&format!("stopped: {name} ({})", e.status));
-                    } else {
-                        let expected = e.expected && !e.before_ready;
-                        let msg = format!(
-                            "exited: {name} ({}; {})",
-                            e.status,
-                            if expected { "expected" } else { "not expected" }
-                        );
-                        if expected {
-                            log.info(&msg)
+        let mut state = ProcState::Stopped;
+        let mut last_pid = 0;
+        loop {
+            let status_changed = {
+                let Some(p) = pref.upgrade() else { return };
+                tokio::select! {
+                    r = rx.changed() => { if r.is_err() { return; } true }
+                    _ = p.wake.notified() => false,
+                }
+            };
+            if status_changed {
+                let st = rx.borrow_and_update().clone();
+                // Updates may be coalesced: report the last exit and any new spawn
+                // even when the states in between were not seen.
+                if let Some(e) = &st.last_exit {
+                    if seen_exit != Some(e.at) {
+                        seen_exit = Some(e.at);
+                        if e.stopped {
+                            log.info(&format!("stopped: {name} ({})", e.status));
                         } else {
-                            log.warn(&msg)
+                            let expected = e.expected && !e.before_ready;
+                            let msg = format!(
+                                "exited: {name} ({}; {})",
+                                e.status,
+                                if expected { "expected" } else { "not expected" }
+                            );
+                            if expected {
+                                log.info(&msg)
+                            } else {
+                                log.warn(&msg)
+                            }
                         }
                     }
                 }
+                let spawned = st.spawns != spawns;
+                if spawned {
+                    spawns = st.spawns;
+                    log.info(&format!(
+                        "spawned: '{name}' with pid {}",
+                        st.pid.unwrap_or(0)
+                    ));
+                }
+                match st.state {
+                    ProcessState::Running if spawned || last != ProcessState::Running => log.info(&format!(
+                        "success: {name} entered RUNNING state, process has stayed up for > than {startsecs} seconds (startsecs)"
+                    )),
+                    ProcessState::SpawnFailed if last != ProcessState::SpawnFailed || spawned => log.info(&format!(
+                        "spawnerr: {}",
+                        st.spawn_error.clone().unwrap_or_default()
+                    )),
+                    _ => {}
+                }
+                last = st.state;
             }
-            let spawned = st.spawns != spawns;
-            if spawned {
-                spawns = st.spawns;
-                log.info(&format!(
-                    "spawned: '{name}' with pid {}",
-                    st.pid.unwrap_or(0)
-                ));
+            let (Some(d), Some(p)) = (dref.upgrade(), pref.upgrade()) else {
+                return;
+            };
+            let v = d.view_now(&p).await;
+            if let Some(pid) = v.status.pid {
+                last_pid = pid;
             }
-            match st.state {
-                ProcessState::Running if spawned || last != ProcessState::Running => log.info(&format!(
-                    "success: {name} entered RUNNING state, process has stayed up for > than {startsecs} seconds (startsecs)"
-                )),
-                ProcessState::SpawnFailed if last != ProcessState::SpawnFailed || spawned => log.info(&format!(
-                    "spawnerr: {}",
-                    st.spawn_error.clone().unwrap_or_default()
-                )),
-                _ => {}
+            if v.state != state {
+                let from = state;
+                state = v.state;
+                let mut payload = format!(
+                    "processname:{name} groupname:{} from_state:{}",
+                    p.group,
+                    from.name()
+                );
+                match state {
+                    ProcState::Starting | ProcState::Backoff => {
+                        payload.push_str(&format!(" tries:{}", p.tries.load(Ordering::SeqCst)));
+                    }
+                    ProcState::Exited => {
+                        let expected = v.status.last_exit.as_ref().is_some_and(|e| e.expected);
+                        payload
+                            .push_str(&format!(" expected:{} pid:{last_pid}", u8::from(expected)));
+                    }
+                    ProcState::Running | ProcState::Stopping | ProcState::Stopped => {
+                        payload.push_str(&format!(" pid:{last_pid}"));
+                    }
+                    _ => {}
+                }
+                d.bus
+                    .emit(format!("PROCESS_STATE_{}", state.name()), payload);
             }
-            last = st.state;
         }
     });
 }
@@ -423,19 +506,24 @@ pub fn spawn_event_logger(d: &Arc<Daemon>) {
                 Err(_) => break,
             };
             let Some(d) = dref.upgrade() else { break };
-            if let EventKind::Failed { .. } = ev.kind {
-                let found = d
-                    .groups()
-                    .iter()
-                    .flat_map(|g| g.procs.iter())
-                    .find(|p| *p.dn == *ev.dn)
-                    .map(|p| p.config.name.clone());
-                if let Some(name) = found {
-                    d.log.info(&format!(
-                        "gave up: {name} entered FATAL state, too many start retries too quickly"
-                    ));
-                }
+            // Only a process node's own events matter (root.<group>.<process>).
+            if ev.dn.matches('.').count() != 2 {
+                continue;
             }
+            let found = d
+                .groups()
+                .iter()
+                .flat_map(|g| g.procs.iter())
+                .find(|p| *p.dn == *ev.dn)
+                .cloned();
+            let Some(p) = found else { continue };
+            if let EventKind::Failed { .. } = ev.kind {
+                d.log.info(&format!(
+                    "gave up: {} entered FATAL state, too many start retries too quickly",
+                    p.config.name
+                ));
+            }
+            p.wake.notify_one();
         }
     });
 }

@@ -15,6 +15,7 @@
 mod config;
 mod ctl;
 mod daemon;
+mod events;
 mod http;
 mod ini;
 mod logging;
@@ -492,7 +493,9 @@ async fn serve(
         mood: AtomicI8::new(MOOD_RUNNING),
         actions: tx,
         identifier: cfg.supervisord.identifier.clone(),
+        bus: Arc::new(events::Bus::new()),
     });
+    events::spawn_ticks(d.bus.clone());
     for l in listeners {
         match l {
             Listener::Unix(l, auth, path) => {
@@ -525,6 +528,7 @@ async fn serve(
     for g in &cfg.groups {
         d.add_group(g).await;
     }
+    d.bus.emit("SUPERVISOR_STATE_CHANGE_RUNNING", "");
 
     let mut sigs = Vec::new();
     for k in [
@@ -573,6 +577,7 @@ async fn serve(
         match action {
             Action::Shutdown => {
                 d.mood.store(MOOD_SHUTDOWN, Ordering::SeqCst);
+                d.bus.emit("SUPERVISOR_STATE_CHANGE_STOPPING", "");
                 d.stop_all_ordered().await;
                 let _ = sup.shutdown(Duration::from_secs(30)).await;
                 log.info("supervisord stopped");

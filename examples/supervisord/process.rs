@@ -91,6 +91,8 @@ impl ProcState {
 #[derive(Debug)]
 pub struct Retries {
     tries: u32,
+    /// The count, shared with the daemon (`tries:` of STARTING/BACKOFF events).
+    shared: Arc<std::sync::atomic::AtomicU32>,
     max: u32,
     after_exit: Arc<AtomicBool>,
 }
@@ -99,9 +101,11 @@ impl backoff::backoff::Backoff for Retries {
     fn next_backoff(&mut self) -> Option<Duration> {
         if self.after_exit.swap(false, Ordering::SeqCst) {
             self.tries = 0;
+            self.shared.store(0, Ordering::SeqCst);
             return Some(Duration::ZERO);
         }
         self.tries += 1;
+        self.shared.store(self.tries, Ordering::SeqCst);
         if self.tries > self.max {
             None
         } else {
@@ -111,6 +115,7 @@ impl backoff::backoff::Backoff for Retries {
 
     fn reset(&mut self) {
         self.tries = 0;
+        self.shared.store(0, Ordering::SeqCst);
     }
 }
 
@@ -268,6 +273,8 @@ pub fn log_path(
 pub struct Built {
     pub child: Child,
     pub handle: ProcessHandle,
+    /// Failed starts since the last RUNNING (supervisord's `backoff`).
+    pub tries: Arc<std::sync::atomic::AtomicU32>,
 }
 
 /// Everything a process's environment needs from the daemon.
@@ -276,6 +283,8 @@ pub struct SpawnEnv<'a> {
     pub serverurl: Option<&'a str>,
     pub stdout_path: Option<&'a PathBuf>,
     pub stderr_path: Option<&'a PathBuf>,
+    /// An event listener: stdout is the protocol channel, not a log.
+    pub listener: bool,
 }
 
 /// Builds the node of a process instance.
@@ -320,11 +329,17 @@ pub fn build(cfg: &ProcessConfig, env: &SpawnEnv<'_>) -> Built {
         }
         out
     };
-    // No output channel subscriber: keep its ring (allocated up front) minimal.
+    // No output channel subscriber but a listener's pool: keep the ring
+    // (allocated up front) minimal.
+    let stdout = if env.listener {
+        Output::new().channel()
+    } else {
+        file(env.stdout_path, &cfg.stdout)
+    };
     cmd = cmd
-        .output_channel_capacity(1)
+        .output_channel_capacity(if env.listener { 256 } else { 1 })
         .stdin(true)
-        .stdout(file(env.stdout_path, &cfg.stdout))
+        .stdout(stdout)
         .merge_stderr(cfg.redirect_stderr);
     if !cfg.redirect_stderr {
         cmd = cmd.stderr(file(env.stderr_path, &cfg.stderr));
@@ -347,8 +362,10 @@ pub fn build(cfg: &ProcessConfig, env: &SpawnEnv<'_>) -> Built {
     let handle = cmd.handle();
     let grace = cmd.grace();
     let after_exit = Arc::new(AtomicBool::new(false));
+    let tries = Arc::new(std::sync::atomic::AtomicU32::new(0));
     let policy = Retries {
         tries: 0,
+        shared: tries.clone(),
         max: cfg.startretries.clamp(0, u32::MAX as i64) as u32,
         after_exit: after_exit.clone(),
     };
@@ -362,7 +379,11 @@ pub fn build(cfg: &ProcessConfig, env: &SpawnEnv<'_>) -> Built {
         .backoff(BackoffPolicy::from_backoff(policy))
         .stable_after(Duration::ZERO)
         .grace(grace);
-    Built { child, handle }
+    Built {
+        child,
+        handle,
+        tries,
+    }
 }
 
 /// supervisord's state of a process from its node (if it was ever started)
@@ -468,6 +489,7 @@ mod tests {
         let flag = Arc::new(AtomicBool::new(false));
         let mut r = Retries {
             tries: 0,
+            shared: Arc::default(),
             max: 3,
             after_exit: flag.clone(),
         };

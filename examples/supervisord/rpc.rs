@@ -922,8 +922,9 @@ async fn supervisor(d: &Arc<Daemon>, name: &str, params: Vec<Value>) -> RpcResul
         "sendRemoteCommEvent" => {
             argc(2, 2)?;
             let ty = str_arg(&params[0])?;
-            d.log
-                .debug(&format!("event REMOTE_COMMUNICATION type:{ty}"));
+            let data = str_arg(&params[1])?;
+            d.bus
+                .emit("REMOTE_COMMUNICATION", format!("type:{ty}\n{data}"));
             Ok(true.into())
         }
         _ => Err(fault(faults::UNKNOWN_METHOD, None)),
