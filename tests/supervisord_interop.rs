@@ -255,7 +255,7 @@ fn pgid_of(pid: &str) -> Option<i32> {
 fn logs_tail_maintail_and_rotation() {
     let _ctl = require_python_ctl!();
     let d = Daemon::start(
-        "[program:chatty]\ncommand=sh -c 'i=0; while [ $i -lt 200 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); [ $((i %% 40)) -eq 0 ] && sleep 0.05; done; sleep 0.2; echo final-line; echo err-line >&2; sleep 1000'\n\
+        "[program:chatty]\ncommand=sh -c 'i=0; while [ $i -lt 200 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); [ $((i %% 40)) -eq 0 ] && sleep 0.2; done; sleep 0.2; echo final-line; echo err-line >&2; sleep 1000'\n\
          stdout_logfile=%(here)s/chatty.log\nstdout_logfile_maxbytes=2KB\nstdout_logfile_backups=2\nstartsecs=0\n",
     );
     d.wait_state("chatty", "RUNNING", 10 * SEC);
