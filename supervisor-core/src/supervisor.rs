@@ -271,7 +271,11 @@ impl Supervisor {
     /// clock, this is how tests wait without sleeping: backoff timers
     /// auto-advance while the runtime is idle.
     ///
-    /// Resolves at once if the supervisor has ended.
+    /// Resolves at once if the supervisor has ended. It does not wait for
+    /// runnables that are busy on their own (a node that is HEALTHY and
+    /// sleeping is settled): to let virtual time pass, sleep; calling
+    /// `settled()` in a loop keeps the runtime busy, so a paused clock
+    /// never auto-advances.
     ///
     /// # Panics
     ///
