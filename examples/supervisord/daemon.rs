@@ -48,7 +48,7 @@ pub struct Proc {
     /// Failed starts since the last RUNNING.
     pub tries: Arc<AtomicU32>,
     /// Wakes the monitor on tree events (FATAL, STOPPED).
-    pub wake: Notify,
+    pub wake: Arc<Notify>,
 }
 
 impl Proc {
@@ -211,7 +211,7 @@ impl Daemon {
                     stderr_path,
                     pending: Mutex::new(Some(built.child)),
                     tries: built.tries,
-                    wake: Notify::new(),
+                    wake: Arc::new(Notify::new()),
                 })
             })
             .collect();
@@ -400,6 +400,7 @@ fn spawn_monitor(d: &Arc<Daemon>, p: &Arc<Proc>) {
     let startsecs = p.config.startsecs;
     let dref = Arc::downgrade(d);
     let pref = Arc::downgrade(p);
+    let wake = p.wake.clone();
     tokio::spawn(async move {
         let mut last = ProcessState::NotStarted;
         let mut spawns = 0;
@@ -407,12 +408,11 @@ fn spawn_monitor(d: &Arc<Daemon>, p: &Arc<Proc>) {
         let mut state = ProcState::Stopped;
         let mut last_pid = 0;
         loop {
-            let status_changed = {
-                let Some(p) = pref.upgrade() else { return };
-                tokio::select! {
-                    r = rx.changed() => { if r.is_err() { return; } true }
-                    _ = p.wake.notified() => false,
-                }
+            // Holds no reference to the process while waiting: when its group
+            // is removed, the command's status sender drops and this task ends.
+            let status_changed = tokio::select! {
+                r = rx.changed() => { if r.is_err() { return; } true }
+                _ = wake.notified() => false,
             };
             if status_changed {
                 let st = rx.borrow_and_update().clone();
