@@ -15,6 +15,9 @@ use std::time::{Duration, Instant};
 use supervisor::exec::{Command, LogFile, Output, ProcessState};
 use supervisor::{Context, Restart, Signal, Supervisor};
 
+/// Builds the output configuration of one benchmark case.
+type MakeOutput = Box<dyn Fn() -> Output>;
+
 fn parent() -> Supervisor {
     Supervisor::new(|ctx: Context| async move {
         ctx.signal(Signal::Healthy)?;
@@ -59,7 +62,7 @@ fn main() {
         .expect("runtime");
     rt.block_on(async {
         let sup = parent();
-        let cases: Vec<(&str, Box<dyn Fn() -> Output>)> = vec![
+        let cases: Vec<(&str, MakeOutput)> = vec![
             ("/dev/null (no sink, baseline)", Box::new(Output::new)),
             (
                 "tail buffer (1 MiB)",
