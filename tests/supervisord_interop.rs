@@ -548,13 +548,7 @@ fn daemonizes_stdin_and_usr2_reopens_logs() {
 #[test]
 fn event_listener_gets_state_and_remote_events() {
     let _ctl = require_python_ctl!();
-    let d = Daemon::start(
-        "[eventlistener:listener]\ncommand=python3 -u %(here)s/listener.py\nevents=PROCESS_STATE,REMOTE_COMMUNICATION\n\n\
-         [program:worker]\ncommand=sleep 1000\nstartsecs=0\nautostart=false\n",
-    );
-    std::fs::write(
-        d.path("listener.py"),
-        "import sys\n\
+    let script = "import sys\n\
          log = sys.argv[0].replace('listener.py', 'events.log')\n\
          while True:\n\
          \x20   sys.stdout.write('READY\\n'); sys.stdout.flush()\n\
@@ -563,16 +557,16 @@ fn event_listener_gets_state_and_remote_events() {
          \x20   h = dict(x.split(':', 1) for x in line.split())\n\
          \x20   data = sys.stdin.read(int(h['len']))\n\
          \x20   open(log, 'a').write(h['eventname'] + ' ' + data.replace('\\n', ' ') + '\\n')\n\
-         \x20   sys.stdout.write('RESULT 2\\nOK'); sys.stdout.flush()\n",
-    )
-    .unwrap();
-    // The listener was started before its script existed: start it again.
-    wait_until(10 * SEC, "the listener gave up or runs", || {
-        matches!(d.state("listener").as_str(), "FATAL" | "RUNNING" | "EXITED")
-    });
-    d.pyctl(&["stop", "listener"]);
-    let (out, _) = d.pyctl(&["start", "listener"]);
-    assert_eq!(out.trim(), "listener: started");
+         \x20   sys.stdout.write('RESULT 2\\nOK'); sys.stdout.flush()\n";
+    let d = Daemon::start_with(
+
+        "[eventlistener:listener]\ncommand=python3 -u %(here)s/listener.py\nevents=PROCESS_STATE,REMOTE_COMMUNICATION,PROCESS_LOG,PROCESS_COMMUNICATION\nbuffer_size=100\n\n\
+         [program:worker]\ncommand=sleep 1000\nstartsecs=0\nautostart=false\n\n\
+         [program:flaky]\ncommand=sh -c 'exit 3'\nstartretries=1\n\n\
+         [program:talker]\ncommand=sh -c 'echo plain-line; echo \"<!--XSUPERVISOR:BEGIN-->captured<!--XSUPERVISOR:END-->\"; sleep 1000'\n\
+         startsecs=0\nautostart=false\nstdout_events_enabled=true\nstdout_capture_maxbytes=1KB\n",
+        &[("listener.py", script)],
+    );
     let events = || std::fs::read_to_string(d.path("events.log")).unwrap_or_default();
     let (out, _) = d.pyctl(&["start", "worker"]);
     assert_eq!(out.trim(), "worker: started");
@@ -601,5 +595,41 @@ fn event_listener_gets_state_and_remote_events() {
         ),
         "{}",
         events()
+    );
+    // BACKOFF -> FATAL, with supervisord's tries counts.
+    wait_until(15 * SEC, "flaky's FATAL event", || {
+        events().contains("PROCESS_STATE_FATAL processname:flaky")
+    });
+    let flaky: Vec<String> = events()
+        .lines()
+        .filter(|l| l.contains("processname:flaky"))
+        .map(|l| {
+            l.split(" processname").next().unwrap().to_owned() + " " + l.rsplit(' ').next().unwrap()
+        })
+        .collect();
+    assert_eq!(
+        flaky,
+        [
+            "PROCESS_STATE_STARTING tries:0",
+            "PROCESS_STATE_BACKOFF tries:1",
+            "PROCESS_STATE_STARTING tries:1",
+            "PROCESS_STATE_BACKOFF tries:2",
+            "PROCESS_STATE_FATAL from_state:BACKOFF",
+        ]
+    );
+    let (out, _) = d.pyctl(&["start", "talker"]);
+    assert_eq!(out.trim(), "talker: started");
+    wait_until(
+        10 * SEC,
+        "PROCESS_LOG_STDOUT and PROCESS_COMMUNICATION_STDOUT",
+        || {
+            let e = events();
+            e.contains("PROCESS_LOG_STDOUT processname:talker groupname:talker pid:")
+                && e.contains("channel:stdout plain-line")
+                && e.contains(
+                    "PROCESS_COMMUNICATION_STDOUT processname:talker groupname:talker pid:",
+                )
+                && e.contains(" captured")
+        },
     );
 }

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicI8, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicI8, Ordering};
 use std::sync::{Arc, Mutex};
 
 use supervisor_core::{
@@ -45,13 +45,19 @@ pub struct Proc {
     pub stderr_path: Option<PathBuf>,
     /// The node, until its first start adds it to the tree.
     pending: Mutex<Option<Child>>,
-    /// Failed starts since the last RUNNING.
-    pub tries: Arc<AtomicU32>,
     /// Wakes the monitor on tree events (FATAL, STOPPED).
     pub wake: Arc<Notify>,
 }
 
 impl Proc {
+    /// Whether it was never started (its node is not in the tree yet).
+    pub fn is_pending(&self) -> bool {
+        self.pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
+    }
+
     /// `group:name`, or `name` when they are equal (supervisord's `make_namespec`).
     pub fn namespec(&self) -> String {
         make_namespec(&self.group, &self.config.name)
@@ -210,7 +216,6 @@ impl Daemon {
                     stdout_path,
                     stderr_path,
                     pending: Mutex::new(Some(built.child)),
-                    tries: built.tries,
                     wake: Arc::new(Notify::new()),
                 })
             })
@@ -247,6 +252,20 @@ impl Daemon {
         }
         for p in &group.procs {
             spawn_monitor(self, p);
+            if process::wants_output_events(&p.config) {
+                let (o, e) = (&p.config.stdout, &p.config.stderr);
+                events::spawn_output_events(
+                    self.bus.clone(),
+                    &p.handle,
+                    p.config.name.clone(),
+                    p.group.clone(),
+                    [o.events_enabled, e.events_enabled],
+                    [
+                        o.capture_maxbytes.max(0) as usize,
+                        e.capture_maxbytes.max(0) as usize,
+                    ],
+                );
+            }
         }
         if let Some(pool) = &cfg.pool {
             events::spawn_pool(
@@ -407,20 +426,29 @@ fn spawn_monitor(d: &Arc<Daemon>, p: &Arc<Proc>) {
         let mut seen_exit = None;
         let mut state = ProcState::Stopped;
         let mut last_pid = 0;
+        // Runs (spawns and failed spawns) seen, and the run `state` belongs to.
+        let mut attempt: u64 = 0;
+        let mut state_run: u64 = 0;
+        let mut tries = 0u32;
+        let mut cur_st = supervisor_exec::ProcessStatus::default();
         loop {
             // Holds no reference to the process while waiting: when its group
             // is removed, the command's status sender drops and this task ends.
-            let status_changed = tokio::select! {
+            let woke_by_status = tokio::select! {
                 r = rx.changed() => { if r.is_err() { return; } true }
                 _ = wake.notified() => false,
             };
+            let status_changed = woke_by_status || rx.has_changed().unwrap_or(false);
+            // States passed through since the last wake, in order (status updates
+            // coalesce, but supervisord reports every transition).
+            let mut observed: Vec<(ProcState, u32, bool, u64)> = Vec::new();
             if status_changed {
                 let st = rx.borrow_and_update().clone();
-                // Updates may be coalesced: report the last exit and any new spawn
-                // even when the states in between were not seen.
+                let mut exit_seen = None;
                 if let Some(e) = &st.last_exit {
                     if seen_exit != Some(e.at) {
                         seen_exit = Some(e.at);
+                        exit_seen = Some(e.clone());
                         if e.stopped {
                             log.info(&format!("stopped: {name} ({})", e.status));
                         } else {
@@ -446,52 +474,118 @@ fn spawn_monitor(d: &Arc<Daemon>, p: &Arc<Proc>) {
                         st.pid.unwrap_or(0)
                     ));
                 }
+                let new_pid = st.pid.unwrap_or(last_pid);
+                let prev_attempt = attempt;
+                if spawned {
+                    attempt += 1;
+                }
+                let exit_states = |e: &supervisor_exec::LastExit, pid: u32, run: u64| {
+                    if e.stopped {
+                        vec![
+                            (ProcState::Stopping, pid, false, run),
+                            (ProcState::Stopped, pid, false, run),
+                        ]
+                    } else if e.before_ready {
+                        vec![(ProcState::Backoff, pid, false, run)]
+                    } else {
+                        vec![(ProcState::Exited, pid, e.expected, run)]
+                    }
+                };
+                match (&exit_seen, spawned) {
+                    (Some(e), true) if st.started_at.is_some_and(|s| e.at >= s) => {
+                        observed.push((ProcState::Starting, new_pid, false, attempt));
+                        observed.extend(exit_states(e, new_pid, attempt));
+                    }
+                    (Some(e), true) => {
+                        observed.extend(exit_states(e, last_pid, prev_attempt));
+                        observed.push((ProcState::Starting, new_pid, false, attempt));
+                    }
+                    (Some(e), false) => observed.extend(exit_states(e, last_pid, attempt)),
+                    (None, true) => observed.push((ProcState::Starting, new_pid, false, attempt)),
+                    (None, false) => {}
+                }
                 match st.state {
-                    ProcessState::Running if spawned || last != ProcessState::Running => log.info(&format!(
-                        "success: {name} entered RUNNING state, process has stayed up for > than {startsecs} seconds (startsecs)"
-                    )),
-                    ProcessState::SpawnFailed if last != ProcessState::SpawnFailed || spawned => log.info(&format!(
-                        "spawnerr: {}",
-                        st.spawn_error.clone().unwrap_or_default()
-                    )),
+                    ProcessState::Running if spawned || last != ProcessState::Running => {
+                        observed.push((ProcState::Running, new_pid, false, attempt));
+                        log.info(&format!(
+                            "success: {name} entered RUNNING state, process has stayed up for > than {startsecs} seconds (startsecs)"
+                        ))
+                    }
+                    ProcessState::SpawnFailed if last != ProcessState::SpawnFailed || spawned => {
+                        attempt += 1;
+                        observed.push((ProcState::Starting, 0, false, attempt));
+                        observed.push((ProcState::Backoff, 0, false, attempt));
+                        log.info(&format!(
+                            "spawnerr: {}",
+                            st.spawn_error.clone().unwrap_or_default()
+                        ))
+                    }
                     _ => {}
                 }
                 last = st.state;
+                last_pid = new_pid;
+                cur_st = st;
             }
             let (Some(d), Some(p)) = (dref.upgrade(), pref.upgrade()) else {
                 return;
             };
-            let v = d.view_now(&p).await;
-            if let Some(pid) = v.status.pid {
-                last_pid = pid;
-            }
-            if v.state != state {
-                let from = state;
-                state = v.state;
+            // The tree's view (FATAL, STOPPED from BACKOFF, ...) with the status
+            // processed so far, so both sources agree on the run.
+            let derived = if p.is_pending() {
+                ProcState::Stopped
+            } else {
+                let snap = d.snapshot().await;
+                let node = snap.as_ref().and_then(|s| s.get(&p.dn));
+                process::derive_state(node, &cur_st)
+            };
+            let expected_now = cur_st.last_exit.as_ref().is_some_and(|e| e.expected);
+            observed.push((derived, last_pid, expected_now, attempt));
+            for (to, pid, expected, run) in observed {
+                // Only forward: a later run, or a later stage of the same run.
+                let forward = run > state_run || (run == state_run && rank(to) > rank(state));
+                if to == state || !forward {
+                    continue;
+                }
+                state_run = run;
+                let from = std::mem::replace(&mut state, to);
                 let mut payload = format!(
                     "processname:{name} groupname:{} from_state:{}",
                     p.group,
                     from.name()
                 );
-                match state {
+                // supervisord's `backoff` count: failed starts since the last
+                // RUNNING (or operator stop/start).
+                match to {
+                    ProcState::Backoff => tries += 1,
+                    ProcState::Starting => {}
+                    _ => tries = 0,
+                }
+                match to {
                     ProcState::Starting | ProcState::Backoff => {
-                        payload.push_str(&format!(" tries:{}", p.tries.load(Ordering::SeqCst)));
+                        payload.push_str(&format!(" tries:{tries}"));
                     }
                     ProcState::Exited => {
-                        let expected = v.status.last_exit.as_ref().is_some_and(|e| e.expected);
-                        payload
-                            .push_str(&format!(" expected:{} pid:{last_pid}", u8::from(expected)));
+                        payload.push_str(&format!(" expected:{} pid:{pid}", u8::from(expected)));
                     }
                     ProcState::Running | ProcState::Stopping | ProcState::Stopped => {
-                        payload.push_str(&format!(" pid:{last_pid}"));
+                        payload.push_str(&format!(" pid:{pid}"));
                     }
                     _ => {}
                 }
-                d.bus
-                    .emit(format!("PROCESS_STATE_{}", state.name()), payload);
+                d.bus.emit(format!("PROCESS_STATE_{}", to.name()), payload);
             }
         }
     });
+}
+
+/// The order of states within one run of a process.
+fn rank(s: ProcState) -> u8 {
+    match s {
+        ProcState::Stopped | ProcState::Fatal | ProcState::Unknown => 4,
+        ProcState::Backoff | ProcState::Exited | ProcState::Stopping => 3,
+        ProcState::Running => 2,
+        ProcState::Starting => 1,
+    }
 }
 
 /// Logs the tree events supervisord logs (FATAL).

@@ -6,7 +6,9 @@
 //!
 //! Emitted: PROCESS_STATE_* (from the process monitors), TICK_5/60/3600,
 //! SUPERVISOR_STATE_CHANGE_RUNNING/STOPPING, PROCESS_GROUP_ADDED/REMOVED and
-//! REMOTE_COMMUNICATION. Not emitted: PROCESS_LOG_* and PROCESS_COMMUNICATION_*.
+//! REMOTE_COMMUNICATION, PROCESS_LOG_STDOUT/STDERR (`*_events_enabled`) and
+//! PROCESS_COMMUNICATION_STDOUT/STDERR (`*_capture_maxbytes`; unlike supervisord,
+//! the captured bytes also stay in the log file).
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -95,6 +97,89 @@ pub fn spawn_ticks(bus: Arc<Bus>) {
                 } else if when > last[i] {
                     last[i] = when;
                     bus.emit(format!("TICK_{period}"), format!("when:{when}"));
+                }
+            }
+        }
+    });
+}
+
+const BEGIN: &[u8] = b"<!--XSUPERVISOR:BEGIN-->";
+const END: &[u8] = b"<!--XSUPERVISOR:END-->";
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Turns a process's output into PROCESS_LOG_* and PROCESS_COMMUNICATION_* events.
+pub fn spawn_output_events(
+    bus: Arc<Bus>,
+    handle: &ProcessHandle,
+    process: String,
+    group: String,
+    log_enabled: [bool; 2],
+    capture_max: [usize; 2],
+) {
+    let mut rx = handle.subscribe_output();
+    tokio::spawn(async move {
+        // Per stream: whether inside a capture, and what was captured so far.
+        let mut capturing = [false, false];
+        let mut captured: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+        loop {
+            let chunk = match rx.recv().await {
+                Ok(c) => c,
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(_) => return,
+            };
+            let (i, ch) = match chunk.stream {
+                Stream::Stdout => (0, "stdout"),
+                Stream::Stderr => (1, "stderr"),
+            };
+            let up = ch.to_uppercase();
+            if log_enabled[i] {
+                bus.emit(
+                    format!("PROCESS_LOG_{up}"),
+                    format!(
+                        "processname:{process} groupname:{group} pid:{} channel:{ch}\n{}",
+                        chunk.pid,
+                        String::from_utf8_lossy(&chunk.data)
+                    ),
+                );
+            }
+            if capture_max[i] == 0 {
+                continue;
+            }
+            let mut data: &[u8] = &chunk.data;
+            while !data.is_empty() {
+                if capturing[i] {
+                    match find(data, END) {
+                        Some(pos) => {
+                            captured[i].extend_from_slice(&data[..pos]);
+                            data = &data[pos + END.len()..];
+                            capturing[i] = false;
+                            let body = std::mem::take(&mut captured[i]);
+                            bus.emit(
+                                format!("PROCESS_COMMUNICATION_{up}"),
+                                format!(
+                                    "processname:{process} groupname:{group} pid:{}\n{}",
+                                    chunk.pid,
+                                    String::from_utf8_lossy(&body)
+                                ),
+                            );
+                        }
+                        None => {
+                            let room = capture_max[i].saturating_sub(captured[i].len());
+                            captured[i].extend_from_slice(&data[..data.len().min(room)]);
+                            data = &[];
+                        }
+                    }
+                } else {
+                    match find(data, BEGIN) {
+                        Some(pos) => {
+                            data = &data[pos + BEGIN.len()..];
+                            capturing[i] = true;
+                        }
+                        None => data = &[],
+                    }
                 }
             }
         }

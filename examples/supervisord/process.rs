@@ -91,8 +91,6 @@ impl ProcState {
 #[derive(Debug)]
 pub struct Retries {
     tries: u32,
-    /// The count, shared with the daemon (`tries:` of STARTING/BACKOFF events).
-    shared: Arc<std::sync::atomic::AtomicU32>,
     max: u32,
     after_exit: Arc<AtomicBool>,
 }
@@ -101,11 +99,9 @@ impl backoff::backoff::Backoff for Retries {
     fn next_backoff(&mut self) -> Option<Duration> {
         if self.after_exit.swap(false, Ordering::SeqCst) {
             self.tries = 0;
-            self.shared.store(0, Ordering::SeqCst);
             return Some(Duration::ZERO);
         }
         self.tries += 1;
-        self.shared.store(self.tries, Ordering::SeqCst);
         if self.tries > self.max {
             None
         } else {
@@ -115,7 +111,6 @@ impl backoff::backoff::Backoff for Retries {
 
     fn reset(&mut self) {
         self.tries = 0;
-        self.shared.store(0, Ordering::SeqCst);
     }
 }
 
@@ -273,8 +268,6 @@ pub fn log_path(
 pub struct Built {
     pub child: Child,
     pub handle: ProcessHandle,
-    /// Failed starts since the last RUNNING (supervisord's `backoff`).
-    pub tries: Arc<std::sync::atomic::AtomicU32>,
 }
 
 /// Everything a process's environment needs from the daemon.
@@ -327,17 +320,22 @@ pub fn build(cfg: &ProcessConfig, env: &SpawnEnv<'_>) -> Built {
                     .backups(s.logfile_backups.clamp(0, u32::MAX as i64) as u32),
             );
         }
+        // PROCESS_LOG_* and PROCESS_COMMUNICATION_* events read the output channel.
+        if s.events_enabled || s.capture_maxbytes > 0 {
+            out = out.channel();
+        }
         out
     };
-    // No output channel subscriber but a listener's pool: keep the ring
-    // (allocated up front) minimal.
+    let watched = wants_output_events(cfg);
+    // The output channel's ring is allocated up front: keep it minimal unless a
+    // listener pool or the output events read it.
     let stdout = if env.listener {
         Output::new().channel()
     } else {
         file(env.stdout_path, &cfg.stdout)
     };
     cmd = cmd
-        .output_channel_capacity(if env.listener { 256 } else { 1 })
+        .output_channel_capacity(if env.listener || watched { 256 } else { 1 })
         .stdin(true)
         .stdout(stdout)
         .merge_stderr(cfg.redirect_stderr);
@@ -362,10 +360,8 @@ pub fn build(cfg: &ProcessConfig, env: &SpawnEnv<'_>) -> Built {
     let handle = cmd.handle();
     let grace = cmd.grace();
     let after_exit = Arc::new(AtomicBool::new(false));
-    let tries = Arc::new(std::sync::atomic::AtomicU32::new(0));
     let policy = Retries {
         tries: 0,
-        shared: tries.clone(),
         max: cfg.startretries.clamp(0, u32::MAX as i64) as u32,
         after_exit: after_exit.clone(),
     };
@@ -379,11 +375,14 @@ pub fn build(cfg: &ProcessConfig, env: &SpawnEnv<'_>) -> Built {
         .backoff(BackoffPolicy::from_backoff(policy))
         .stable_after(Duration::ZERO)
         .grace(grace);
-    Built {
-        child,
-        handle,
-        tries,
-    }
+    Built { child, handle }
+}
+
+/// Whether the process's output feeds PROCESS_LOG or PROCESS_COMMUNICATION events.
+pub fn wants_output_events(cfg: &ProcessConfig) -> bool {
+    [&cfg.stdout, &cfg.stderr]
+        .iter()
+        .any(|s| s.events_enabled || s.capture_maxbytes > 0)
 }
 
 /// supervisord's state of a process from its node (if it was ever started)
@@ -392,37 +391,35 @@ pub fn derive_state(node: Option<&NodeInfo>, st: &ProcessStatus) -> ProcState {
     let Some(node) = node else {
         return ProcState::Stopped;
     };
-    if node.stopping || st.state == ProcessState::Stopping {
-        return ProcState::Stopping;
-    }
     let failed_start = st.state == ProcessState::SpawnFailed
         || st
             .last_exit
             .as_ref()
             .is_some_and(|e| e.before_ready && !e.stopped);
-    match node.state {
-        NodeState::New if node.running => match st.state {
+    if node.running {
+        // The run is in progress: the command's own status is the freshest.
+        return match st.state {
+            ProcessState::Stopped => ProcState::Stopped,
+            _ if node.stopping => ProcState::Stopping,
             ProcessState::Running => ProcState::Running,
+            ProcessState::Stopping => ProcState::Stopping,
             ProcessState::Exited | ProcessState::SpawnFailed if failed_start => ProcState::Backoff,
             ProcessState::Exited => ProcState::Exited,
             _ => ProcState::Starting,
-        },
-        NodeState::New => ProcState::Starting,
-        NodeState::Healthy if node.running => ProcState::Running,
-        NodeState::Healthy | NodeState::Dead => {
+        };
+    }
+    match node.state {
+        NodeState::Healthy | NodeState::Dead | NodeState::New => {
             if failed_start {
                 ProcState::Backoff
-            } else if node.restart_at.is_some() || node.running {
-                // Exited from RUNNING; restarting at once.
-                ProcState::Exited
             } else {
+                // Exited from RUNNING (restarting at once if autorestart says so).
                 ProcState::Exited
             }
         }
         NodeState::Done => ProcState::Exited,
         NodeState::Failed => ProcState::Fatal,
         NodeState::Stopped | NodeState::Canceled => ProcState::Stopped,
-        NodeState::Zombie => ProcState::Unknown,
         _ => ProcState::Unknown,
     }
 }
@@ -489,7 +486,6 @@ mod tests {
         let flag = Arc::new(AtomicBool::new(false));
         let mut r = Retries {
             tries: 0,
-            shared: Arc::default(),
             max: 3,
             after_exit: flag.clone(),
         };

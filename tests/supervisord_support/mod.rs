@@ -101,7 +101,15 @@ pub fn base_conf(dir: &Path) -> String {
 impl Daemon {
     /// Writes `base_conf + programs` and starts the daemon in the foreground.
     pub fn start(programs: &str) -> Daemon {
+        Self::start_with(programs, &[])
+    }
+
+    /// Like [`Daemon::start`], with `files` (name, content) written next to the config first.
+    pub fn start_with(programs: &str, files: &[(&str, &str)]) -> Daemon {
         let dir = tempfile::tempdir().expect("tempdir");
+        for (name, content) in files {
+            std::fs::write(dir.path().join(name), content).expect("write file");
+        }
         let conf = dir.path().join("supervisord.conf");
         std::fs::write(&conf, base_conf(dir.path()) + programs).expect("write conf");
         let sock = dir.path().join("s.sock");
