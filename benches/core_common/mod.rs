@@ -1,0 +1,479 @@
+//! Shared driver of the supervisor-core workload benches (`core_w1` ..
+//! `core_shutdown`), defined in `../shared/bench/core-workloads.md`.
+//!
+//! * `cargo bench --bench core_wN`: runs each configuration R times (env
+//!   `CORE_BENCH_R`, default 5), every run a fresh process (this binary
+//!   re-executed with `CORE_BENCH_CHILD=<config>`), prints one JSON line per
+//!   run in the peers' format and a `#` summary line with the median over
+//!   runs of each statistic (`peers/summarize.py` reads the JSON lines).
+//! * `CORE_BENCH_CHILD="w1 n=1000 settle_ms=1"`: one run, one JSON line.
+//! * Without `--bench` (as under `cargo test --all-targets`): a tiny smoke
+//!   pass of the same code, well under a second.
+//!
+//! Logging: no `tracing` subscriber is installed (events and spans are then
+//! disabled at their callsites). Backoff: `BackoffPolicy::immediate()` (zero
+//! delay) on every runnable that may die; that is the minimum.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use supervisor::{BackoffPolicy, Child, Context, Runnable, Signal, Supervisor};
+use tokio::sync::{mpsc, oneshot, Notify};
+
+pub const PEER: &str = "rust-supervisor-core";
+
+/// `key=value` arguments of a configuration.
+pub struct Args(Vec<(String, String)>);
+
+impl Args {
+    pub fn parse(s: &str) -> (String, Args) {
+        let mut it = s.split_whitespace();
+        let w = it.next().unwrap_or("").to_owned();
+        let kv = it
+            .filter_map(|a| a.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        (w, Args(kv))
+    }
+
+    pub fn get(&self, key: &str, def: u64) -> u64 {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.parse().expect("numeric argument"))
+            .unwrap_or(def)
+    }
+}
+
+/// The bench's `main`: `configs` are the measured configurations
+/// (`"w2 d=14"`), `smoke` the ones run in-process without `--bench`.
+pub fn main(configs: &[&str], smoke: &[&str], run: fn(&str, &Args) -> String) {
+    if let Ok(cfg) = std::env::var("CORE_BENCH_CHILD") {
+        let (w, args) = Args::parse(&cfg);
+        println!("{}", run(&w, &args));
+        // Do not wait for the tree to be torn down.
+        std::process::exit(0);
+    }
+    if !std::env::args().any(|a| a == "--bench") {
+        for cfg in smoke {
+            let (w, args) = Args::parse(cfg);
+            let line = run(&w, &args);
+            assert!(line.starts_with('{'), "{line}");
+        }
+        return;
+    }
+    let r: usize = std::env::var("CORE_BENCH_R")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    let only = std::env::var("CORE_BENCH_ONLY").ok();
+    let exe = std::env::current_exe().expect("current exe");
+    for cfg in configs {
+        if only.as_deref().is_some_and(|o| !cfg.starts_with(o)) {
+            continue;
+        }
+        let mut lines = Vec::new();
+        for _ in 0..r {
+            let out = std::process::Command::new(&exe)
+                .env("CORE_BENCH_CHILD", cfg)
+                .output()
+                .expect("run child");
+            assert!(
+                out.status.success(),
+                "{cfg}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            for line in String::from_utf8_lossy(&out.stdout).lines() {
+                if line.starts_with('{') {
+                    println!("{line}");
+                    lines.push(line.to_owned());
+                }
+            }
+        }
+        println!(
+            "# {cfg}: median over R={} runs: {}",
+            lines.len(),
+            medians(&lines)
+        );
+    }
+}
+
+/// Median over runs of every numeric field (nested objects flattened).
+fn medians(lines: &[String]) -> String {
+    let mut fields: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut order = Vec::new();
+    for line in lines {
+        let mut prefix = String::new();
+        let mut key = String::new();
+        let mut rest = line.as_str();
+        // A tiny scanner for the flat JSON we print ourselves.
+        while let Some(c) = rest.chars().next() {
+            match c {
+                '"' => {
+                    let end = rest[1..].find('"').unwrap() + 1;
+                    key = rest[1..end].to_owned();
+                    rest = &rest[end + 1..];
+                }
+                '{' if !key.is_empty() => {
+                    prefix = format!("{key}.");
+                    rest = &rest[1..];
+                }
+                '}' => {
+                    prefix.clear();
+                    rest = &rest[1..];
+                }
+                ':' => {
+                    let v = &rest[1..];
+                    let end = v.find([',', '}']).unwrap_or(v.len());
+                    if let Ok(x) = v[..end].parse::<f64>() {
+                        let k = format!("{prefix}{key}");
+                        if !fields.contains_key(&k) {
+                            order.push(k.clone());
+                        }
+                        fields.entry(k).or_default().push(x);
+                    }
+                    rest = &rest[1..];
+                }
+                _ => rest = &rest[c.len_utf8()..],
+            }
+        }
+    }
+    order
+        .iter()
+        .map(|k| {
+            let mut v = fields[k].clone();
+            v.sort_by(f64::total_cmp);
+            format!("{k}={}", v[v.len() / 2])
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+pub fn workers() -> usize {
+    tokio::runtime::Handle::current().metrics().num_workers()
+}
+
+pub fn proc_status_kb(field: &str) -> i64 {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    for l in s.lines() {
+        if let Some(rest) = l.strip_prefix(field).and_then(|r| r.strip_prefix(':')) {
+            return rest
+                .split_whitespace()
+                .next()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(-1);
+        }
+    }
+    -1
+}
+
+/// Process CPU time (user + sys), seconds.
+pub fn cpu_s() -> f64 {
+    let s = std::fs::read_to_string("/proc/self/stat").expect("stat");
+    let rest = &s[s.rfind(") ").expect("stat") + 2..];
+    let f: Vec<&str> = rest.split(' ').collect();
+    let ticks: f64 = f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap();
+    ticks / 100.0
+}
+
+/// The latency statistics of core-workloads.md.
+pub fn summarize(mut d: Vec<Duration>) -> String {
+    d.sort();
+    let n = d.len();
+    let us = |x: Duration| x.as_nanos() as f64 / 1000.0;
+    let mean = d.iter().map(|x| us(*x)).sum::<f64>() / n as f64;
+    format!(
+        "{{\"N\":{n},\"MedianUs\":{:.3},\"P99Us\":{:.3},\"MinUs\":{:.3},\"MaxUs\":{:.3},\"MeanUs\":{:.3}}}",
+        us(d[n / 2]),
+        us(d[(n * 99).div_ceil(100) - 1]),
+        us(d[0]),
+        us(d[n - 1]),
+        mean
+    )
+}
+
+// ----- W1 / W3: the {a, b} group -----
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Role {
+    A,
+    B,
+}
+
+pub enum Ev {
+    Healthy(Role, Instant, Option<oneshot::Sender<()>>),
+    Canceled(Role, Instant),
+    Died(Role, Instant),
+}
+
+#[derive(Debug)]
+struct Killed;
+
+impl std::fmt::Display for Killed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("killed on command")
+    }
+}
+
+impl std::error::Error for Killed {}
+
+/// The group `{a: A, b: B}` of W1, both with the minimum backoff (zero).
+pub fn ab_group(tx: mpsc::UnboundedSender<Ev>) -> [Child; 2] {
+    let ta = tx.clone();
+    let a = Child::new("a", move |ctx: Context| {
+        let tx = ta.clone();
+        async move {
+            ctx.signal(Signal::Healthy)?;
+            let _ = tx.send(Ev::Healthy(Role::A, Instant::now(), None));
+            ctx.cancelled().await;
+            let _ = tx.send(Ev::Canceled(Role::A, Instant::now()));
+            Ok::<_, supervisor::core::BoxError>(())
+        }
+    })
+    .backoff(BackoffPolicy::immediate());
+    let b = Child::new("b", move |ctx: Context| {
+        let tx = tx.clone();
+        async move {
+            ctx.signal(Signal::Healthy)?;
+            let (kill, killed) = oneshot::channel();
+            let _ = tx.send(Ev::Healthy(Role::B, Instant::now(), Some(kill)));
+            tokio::select! {
+                _ = ctx.cancelled() => {
+                    let _ = tx.send(Ev::Canceled(Role::B, Instant::now()));
+                    Ok::<(), supervisor::core::BoxError>(())
+                }
+                _ = killed => {
+                    let _ = tx.send(Ev::Died(Role::B, Instant::now()));
+                    Err(Killed.into())
+                }
+            }
+        }
+    })
+    .backoff(BackoffPolicy::immediate());
+    [a, b]
+}
+
+/// The W1 driver loop.
+pub async fn ab_measure(
+    rx: &mut mpsc::UnboundedReceiver<Ev>,
+    n: usize,
+    settle: Duration,
+) -> Vec<Duration> {
+    let mut kill = None;
+    let (mut ha, mut hb) = (false, false);
+    while !(ha && hb) {
+        if let Ev::Healthy(role, _, k) = rx.recv().await.expect("event") {
+            match role {
+                Role::A => ha = true,
+                Role::B => {
+                    hb = true;
+                    kill = k;
+                }
+            }
+        }
+    }
+    let mut lat = Vec::with_capacity(n);
+    for _ in 0..n {
+        if !settle.is_zero() {
+            tokio::time::sleep(settle).await;
+        }
+        let _ = kill.take().expect("kill switch").send(());
+        let (mut t0, mut tc, mut ta, mut tb) = (None, None, None, None);
+        while ta.is_none() || tb.is_none() || t0.is_none() || tc.is_none() {
+            match rx.recv().await.expect("event") {
+                Ev::Died(Role::B, t) => t0 = Some(t),
+                Ev::Canceled(Role::A, t) => tc = Some(t),
+                Ev::Healthy(Role::A, t, _) => ta = Some(t),
+                Ev::Healthy(Role::B, t, k) => {
+                    tb = Some(t);
+                    kill = k;
+                }
+                _ => {}
+            }
+        }
+        let (t0, tc, ta, tb) = (t0.unwrap(), tc.unwrap(), ta.unwrap(), tb.unwrap());
+        assert!(tc >= t0 && ta >= tc, "ordering violated");
+        lat.push(ta.max(tb) - t0);
+    }
+    lat
+}
+
+// ----- W2 / W3 / shutdown: the full binary tree -----
+
+pub struct TreeDone {
+    pub nodes: i64,
+    remaining: AtomicI64,
+    returned: AtomicI64,
+    end: Mutex<Option<Instant>>,
+    all_returned: Mutex<Option<Instant>>,
+    healthy: Notify,
+    gone: Notify,
+}
+
+impl TreeDone {
+    pub fn new(depth: u32) -> Arc<Self> {
+        let nodes = (1i64 << (depth + 1)) - 1;
+        Arc::new(Self {
+            nodes,
+            remaining: AtomicI64::new(nodes),
+            returned: AtomicI64::new(0),
+            end: Mutex::new(None),
+            all_returned: Mutex::new(None),
+            healthy: Notify::new(),
+            gone: Notify::new(),
+        })
+    }
+
+    /// Waits until every node is healthy; the time the last one was.
+    pub async fn all_healthy(&self) -> Instant {
+        loop {
+            if let Some(t) = *self.end.lock().unwrap() {
+                return t;
+            }
+            self.healthy.notified().await;
+        }
+    }
+
+    /// Waits until every runnable has returned; the time the last one did.
+    pub async fn all_returned(&self) -> Instant {
+        loop {
+            if let Some(t) = *self.all_returned.lock().unwrap() {
+                return t;
+            }
+            self.gone.notified().await;
+        }
+    }
+}
+
+/// A node at `level` of a full binary tree of depth `depth`.
+pub struct TreeNode {
+    pub level: u32,
+    pub depth: u32,
+    pub done: Arc<TreeDone>,
+}
+
+impl Runnable for TreeNode {
+    type Error = supervisor::Error;
+
+    fn run(
+        &self,
+        ctx: Context,
+    ) -> impl std::future::Future<Output = Result<(), Self::Error>> + Send {
+        let (level, depth, done) = (self.level, self.depth, self.done.clone());
+        async move {
+            if level < depth {
+                let child = |name| {
+                    Child::new(
+                        name,
+                        TreeNode {
+                            level: level + 1,
+                            depth,
+                            done: done.clone(),
+                        },
+                    )
+                };
+                ctx.run_group([child("a"), child("b")]).await?;
+            }
+            ctx.signal(Signal::Healthy)?;
+            if done.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
+                *done.end.lock().unwrap() = Some(Instant::now());
+                done.healthy.notify_one();
+            }
+            ctx.cancelled().await;
+            if done.returned.fetch_add(1, Ordering::AcqRel) + 1 == done.nodes {
+                *done.all_returned.lock().unwrap() = Some(Instant::now());
+                done.gone.notify_one();
+            }
+            Ok(())
+        }
+    }
+}
+
+// ----- W4: churn -----
+
+pub struct ChurnShared {
+    pub base: Instant,
+    pub starts: AtomicU64,
+    /// Worst death-to-healthy-again wait (ns) since the last reset.
+    pub max_wait_ns: AtomicU64,
+    pub period: Duration,
+}
+
+pub struct ChurnSlot {
+    pub starts: AtomicU64,
+    died_at_ns: AtomicU64,
+}
+
+impl ChurnSlot {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self {
+            starts: AtomicU64::new(0),
+            died_at_ns: AtomicU64::new(0),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct Churned;
+
+impl std::fmt::Display for Churned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("churn period over")
+    }
+}
+
+impl std::error::Error for Churned {}
+
+pub fn churn(shared: Arc<ChurnShared>, slot: Arc<ChurnSlot>) -> impl Runnable {
+    move |ctx: Context| {
+        let (shared, slot) = (shared.clone(), slot.clone());
+        async move {
+            ctx.signal(Signal::Healthy)?;
+            let now = shared.base.elapsed().as_nanos() as u64;
+            let died = slot.died_at_ns.load(Ordering::Relaxed);
+            if died != 0 {
+                shared
+                    .max_wait_ns
+                    .fetch_max(now.saturating_sub(died), Ordering::Relaxed);
+            }
+            shared.starts.fetch_add(1, Ordering::Relaxed);
+            slot.starts.fetch_add(1, Ordering::Relaxed);
+            tokio::select! {
+                _ = tokio::time::sleep(shared.period) => {
+                    slot.died_at_ns.store(shared.base.elapsed().as_nanos() as u64, Ordering::Relaxed);
+                    Err::<(), supervisor::core::BoxError>(Churned.into())
+                }
+                _ = ctx.cancelled() => Ok(()),
+            }
+        }
+    }
+}
+
+/// A root runnable: `setup`, then Healthy, then wait.
+pub fn start_root<F, Fut>(setup: F) -> Supervisor
+where
+    F: Fn(Context) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<(), supervisor::Error>> + Send + 'static,
+{
+    let setup = Arc::new(setup);
+    Supervisor::new(move |ctx: Context| {
+        let setup = setup.clone();
+        async move {
+            setup(ctx.clone()).await?;
+            ctx.signal(Signal::Healthy)?;
+            ctx.cancelled().await;
+            Ok::<_, supervisor::Error>(())
+        }
+    })
+}

@@ -1,0 +1,80 @@
+//! W4 of `../shared/bench/core-workloads.md`: 1000 one-member groups, each
+//! member dying 10 ms after it became healthy; restarts per second sustained
+//! over 5 s (after 1 s of warm-up) and the process CPU per restart.
+//! Backoff: `BackoffPolicy::immediate()`. Starvation: `worst_wait_us` is the
+//! longest time from a member's death to its successor being healthy, and
+//! `min_group_restarts_per_s` the rate of the slowest group, over the window.
+//!
+//! ```sh
+//! cargo bench --bench core_w4
+//! ```
+
+mod core_common;
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use core_common::*;
+use supervisor::{BackoffPolicy, Child};
+
+fn run(w: &str, args: &Args) -> String {
+    let groups = args.get("groups", 1000) as usize;
+    let period = Duration::from_millis(args.get("period_ms", 10));
+    let warmup = Duration::from_millis(args.get("warmup_ms", 1000));
+    let window = Duration::from_millis(args.get("dur_ms", 5000));
+    runtime().block_on(async {
+        let shared = Arc::new(ChurnShared {
+            base: Instant::now(),
+            starts: Default::default(),
+            max_wait_ns: Default::default(),
+            period,
+        });
+        let slots: Vec<_> = (0..groups).map(|_| ChurnSlot::new()).collect();
+        let (sh, sl) = (shared.clone(), slots.clone());
+        let _sup = start_root(move |ctx| {
+            let (sh, sl) = (sh.clone(), sl.clone());
+            async move {
+                for (i, slot) in sl.iter().enumerate() {
+                    let child = Child::new(format!("g{i}"), churn(sh.clone(), slot.clone()))
+                        .backoff(BackoffPolicy::immediate());
+                    ctx.run_child(child).await?;
+                }
+                Ok(())
+            }
+        });
+        tokio::time::sleep(warmup).await;
+        let per_group = |s: &[Arc<ChurnSlot>]| -> Vec<u64> {
+            s.iter().map(|x| x.starts.load(Ordering::Relaxed)).collect()
+        };
+        let g0 = per_group(&slots);
+        shared.max_wait_ns.store(0, Ordering::Relaxed);
+        let (s0, c0, t0) = (shared.starts.load(Ordering::Relaxed), cpu_s(), Instant::now());
+        tokio::time::sleep(window).await;
+        let (s1, c1, t1) = (shared.starts.load(Ordering::Relaxed), cpu_s(), Instant::now());
+        let worst = shared.max_wait_ns.load(Ordering::Relaxed);
+        let g1 = per_group(&slots);
+        let wall = (t1 - t0).as_secs_f64();
+        let r = (s1 - s0) as f64;
+        let min_group = g0.iter().zip(&g1).map(|(a, b)| b - a).min().unwrap_or(0);
+        format!(
+            "{{\"peer\":\"{PEER}\",\"tokio_workers\":{},\"workload\":\"{w}\",\"initial_backoff\":\"0s\",\"groups\":{groups},\"period_ms\":{},\"window_s\":{wall:.3},\"restarts_per_s\":{:.1},\"ideal_restarts_per_s\":{:.1},\"process_cpu_cores\":{:.3},\"cpu_us_per_restart\":{:.3},\"worst_wait_us\":{:.1},\"min_group_restarts_per_s\":{:.1}}}",
+            workers(),
+            period.as_millis(),
+            r / wall,
+            groups as f64 / period.as_secs_f64(),
+            (c1 - c0) / wall,
+            (c1 - c0) * 1e6 / r.max(1.0),
+            worst as f64 / 1000.0,
+            min_group as f64 / wall,
+        )
+    })
+}
+
+fn main() {
+    core_common::main(
+        &["w4 groups=1000"],
+        &["w4 groups=10 warmup_ms=50 dur_ms=100"],
+        run,
+    );
+}
