@@ -529,17 +529,20 @@ fn spawn_monitor(d: &Arc<Daemon>, p: &Arc<Proc>) {
             let (Some(d), Some(p)) = (dref.upgrade(), pref.upgrade()) else {
                 return;
             };
-            // The tree's view (FATAL, STOPPED from BACKOFF, ...) with the status
-            // processed so far, so both sources agree on the run.
-            let derived = if p.is_pending() {
-                ProcState::Stopped
-            } else {
-                let snap = d.snapshot().await;
-                let node = snap.as_ref().and_then(|s| s.get(&p.dn));
-                process::derive_state(node, &cur_st)
-            };
-            let expected_now = cur_st.last_exit.as_ref().is_some_and(|e| e.expected);
-            observed.push((derived, last_pid, expected_now, attempt));
+            // The tree's view (FATAL, STOPPED from BACKOFF) with the status
+            // processed so far, so both sources agree on the run. Only asked for
+            // when the tree woke us: the status alone covers every other change.
+            if !woke_by_status {
+                let derived = if p.is_pending() {
+                    ProcState::Stopped
+                } else {
+                    let snap = d.snapshot().await;
+                    let node = snap.as_ref().and_then(|s| s.get(&p.dn));
+                    process::derive_state(node, &cur_st)
+                };
+                let expected_now = cur_st.last_exit.as_ref().is_some_and(|e| e.expected);
+                observed.push((derived, last_pid, expected_now, attempt));
+            }
             for (to, pid, expected, run) in observed {
                 // Only forward: a later run, or a later stage of the same run.
                 let forward = run > state_run || (run == state_run && rank(to) > rank(state));
@@ -600,8 +603,11 @@ pub fn spawn_event_logger(d: &Arc<Daemon>) {
                 Err(_) => break,
             };
             let Some(d) = dref.upgrade() else { break };
-            // Only a process node's own events matter (root.<group>.<process>).
-            if ev.dn.matches('.').count() != 2 {
+            // Only FATAL and operator stops of a process node (root.<group>.<process>)
+            // matter: a stop while waiting in BACKOFF changes no process status.
+            if !matches!(ev.kind, EventKind::Failed { .. } | EventKind::Stopped)
+                || ev.dn.matches('.').count() != 2
+            {
                 continue;
             }
             let found = d
