@@ -158,10 +158,7 @@ fn backoff_to_fatal_with_linear_delays() {
         "{log}"
     );
     let (out, code) = d.pyctl(&["start", "flaky"]);
-    assert_eq!(
-        (out.trim(), code),
-        ("flaky: ERROR (abnormal termination)", 7)
-    );
+    assert_eq!((out.trim(), code), ("flaky: ERROR (spawn error)", 7));
     let (out, _) = d.pyctl(&["tail", "flaky", "stderr"]);
     assert!(out.contains("oops"), "{out}");
 }

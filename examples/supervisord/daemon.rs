@@ -58,6 +58,16 @@ impl Proc {
             .is_some()
     }
 
+    /// Creates the log files if they do not exist.
+    pub fn touch_logs(&self) {
+        for path in [&self.stdout_path, &self.stderr_path].into_iter().flatten() {
+            let _ = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path);
+        }
+    }
+
     /// `group:name`, or `name` when they are equal (supervisord's `make_namespec`).
     pub fn namespec(&self) -> String {
         make_namespec(&self.group, &self.config.name)
@@ -301,6 +311,9 @@ impl Daemon {
 
     /// Starts a process (adds its node on the first start).
     pub async fn start_proc(&self, p: &Proc) -> Result<(), supervisor_core::Error> {
+        // supervisord opens the log files when it spawns: they exist (empty)
+        // even for a process that never writes.
+        p.touch_logs();
         let pending = p.pending.lock().unwrap_or_else(|e| e.into_inner()).take();
         let group_dn = p.dn.rsplit_once('.').map(|(g, _)| g).unwrap_or("root");
         match pending {

@@ -174,7 +174,8 @@ pub fn call<'a>(
                     METHODS
                         .iter()
                         .find(|m| m.0 == n)
-                        .map(|m| Value::Array(vec![m.1.iter().copied().collect()]))
+                        // [rtype, ptype, ...], as supervisord parses it from the docstring.
+                        .map(|m| m.1.iter().copied().collect())
                         .ok_or_else(|| fault(faults::SIGNATURE_UNSUPPORTED, None))
                 }
                 "multicall" => {
@@ -202,8 +203,9 @@ pub fn call<'a>(
                                 "No methodName".to_owned(),
                             )),
                         };
+                        // supervisord puts the bare value (not `[value]`) in the results.
                         out.push(match r {
-                            Ok(v) => Value::Array(vec![v]),
+                            Ok(v) => v,
                             Err(f) => StructBuilder::new()
                                 .field("faultCode", f.code)
                                 .field("faultString", f.text)
@@ -372,7 +374,7 @@ async fn start_one(d: &Arc<Daemon>, p: &Arc<Proc>, wait: bool) -> RpcResult {
     if v.state == ProcState::Unknown {
         return Err(fault(
             faults::FAILED,
-            format!("{name} is in an unknown state"),
+            format!("{name} is in an unknown process state"),
         ));
     }
     let mut rx = p.handle.watch();
@@ -392,6 +394,11 @@ async fn start_one(d: &Arc<Daemon>, p: &Arc<Proc>, wait: bool) -> RpcResult {
                 ProcessState::Starting if !wait => return Ok(true.into()),
                 ProcessState::Starting => {}
                 _ if !wait => return Ok(true.into()),
+                // An exit before `startsecs` sets supervisord's spawnerr ("Exited
+                // too quickly"), which its wait continuation reports first.
+                ProcessState::Exited if st.last_exit.as_ref().is_some_and(|e| e.before_ready) => {
+                    return Err(fault(faults::SPAWN_ERROR, name))
+                }
                 _ => return Err(fault(faults::ABNORMAL_TERMINATION, name)),
             }
         }
@@ -608,26 +615,33 @@ pub fn read_file(path: &Path, offset: i64, length: i64) -> Result<Vec<u8>, Fault
     Ok(data)
 }
 
-/// supervisord's `tailFile`: `[bytes, new offset, overflow]`.
+/// supervisord's `tailFile` (`options.tailFile`, 4.2.5): `[bytes, size, overflow]`.
 pub fn tail_file(path: &Path, offset: i64, length: i64) -> Value {
     let inner = || -> std::io::Result<Value> {
         let mut f = std::fs::File::open(path)?;
-        let size = f.seek(SeekFrom::End(0))? as i64;
-        let mut offset = offset;
+        let sz = f.seek(SeekFrom::End(0))? as i64;
+        let (mut offset, mut length) = (offset, length);
         let mut overflow = false;
-        if size > offset + length {
+        if sz > offset + length {
             overflow = true;
-            offset = size - length;
+            offset = sz - 1;
         }
+        if offset + length > sz {
+            if offset > sz - 1 {
+                length = 0;
+            }
+            offset = sz - length;
+        }
+        offset = offset.max(0);
+        length = length.max(0);
         let mut data = Vec::new();
-        if offset >= 0 {
+        if length > 0 {
             f.seek(SeekFrom::Start(offset as u64))?;
-            f.take(length.max(0) as u64).read_to_end(&mut data)?;
+            f.take(length as u64).read_to_end(&mut data)?;
         }
-        let new_offset = offset + data.len() as i64;
         Ok(Value::Array(vec![
             String::from_utf8_lossy(&data).into_owned().into(),
-            new_offset.into(),
+            sz.into(),
             overflow.into(),
         ]))
     };
@@ -878,6 +892,9 @@ async fn supervisor(d: &Arc<Daemon>, name: &str, params: Vec<Value>) -> RpcResul
             p.handle
                 .clear_logs()
                 .map_err(|e| fault(faults::FAILED, e.to_string()))?;
+            if !p.is_pending() {
+                p.touch_logs();
+            }
             Ok(true.into())
         }
         "clearAllProcessLogs" => {
@@ -890,6 +907,9 @@ async fn supervisor(d: &Arc<Daemon>, name: &str, params: Vec<Value>) -> RpcResul
                         .clear_logs()
                         .map(|_| Value::Bool(true))
                         .map_err(|e| fault(faults::FAILED, e.to_string()));
+                    if !p.is_pending() {
+                        p.touch_logs();
+                    }
                     status_struct(p, &r)
                 })
                 .collect();
@@ -901,11 +921,16 @@ async fn supervisor(d: &Arc<Daemon>, name: &str, params: Vec<Value>) -> RpcResul
             let data = match &params[1] {
                 Value::String(s) => s.clone().into_bytes(),
                 Value::Base64(b) => b.clone(),
-                _ => {
-                    return Err(fault(
-                        faults::INCORRECT_PARAMETERS,
-                        "chars must be a string".to_owned(),
-                    ))
+                other => {
+                    let shown = match other {
+                        Value::Int(i) => i.to_string(),
+                        Value::Bool(b) => (if *b { "True" } else { "False" }).to_owned(),
+                        // Python's str(float) keeps a ".0" on whole numbers.
+                        Value::Double(x) if x.fract() == 0.0 && x.is_finite() => format!("{x:.1}"),
+                        Value::Double(x) => x.to_string(),
+                        _ => String::new(),
+                    };
+                    return Err(fault(faults::INCORRECT_PARAMETERS, shown));
                 }
             };
             let p = resolve_proc(d, &nm)?;
@@ -979,7 +1004,7 @@ fn all_config_info(d: &Daemon) -> Value {
                 .field("stopwaitsecs", p.stopwaitsecs)
                 .field(
                     "serverurl",
-                    p.serverurl.clone().unwrap_or_else(|| "auto".to_owned()),
+                    p.serverurl.clone().unwrap_or_else(|| "none".to_owned()),
                 )
                 .build();
             out.push((p.name.clone(), v));
@@ -1001,6 +1026,23 @@ mod tests {
             "1 day, 2:11:57"
         );
         assert_eq!(py_timedelta(3 * 86400), "3 days, 0:00:00");
+    }
+
+    #[test]
+    fn method_table_is_sorted_and_signatures_match_docstrings() {
+        let names: Vec<&str> = METHODS.iter().map(|m| m.0).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted, "system.listMethods returns them sorted");
+        for (name, sig, help) in METHODS {
+            let params = help.matches("@param").count();
+            assert_eq!(
+                sig.len(),
+                params + 1,
+                "{name}: [rtype] + one type per @param"
+            );
+            assert!(help.contains(&format!("@return {}", sig[0])), "{name}");
+        }
     }
 
     #[test]
@@ -1030,7 +1072,11 @@ mod tests {
         );
         assert_eq!(
             tail_file(&p, 8, 4),
-            Value::Array(vec!["89".into(), 10.into(), false.into()])
+            Value::Array(vec!["6789".into(), 10.into(), false.into()])
+        );
+        assert_eq!(
+            tail_file(&p, 20, 4),
+            Value::Array(vec!["".into(), 10.into(), false.into()])
         );
     }
 }
