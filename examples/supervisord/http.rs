@@ -2,7 +2,9 @@
 //! `POST /RPC2` (XML-RPC), `GET /logtail/<name>[/<channel>]` and `GET /mainlogtail`
 //! (streamed, chunked, as `supervisorctl tail -f`/`maintail -f` read them), HTTP
 //! Basic auth per server (plain or `{SHA}` passwords; 401 otherwise), 400 for a
-//! body that is not XML-RPC. A bad request never ends a connection task with a panic.
+//! body that is not XML-RPC, and the web UI (`web.rs`: `/`, `/index.html`, `/tail.html`,
+//! `/ok.html`, the stylesheet and images) behind the same auth. A bad request never
+//! ends a connection task with a panic.
 
 use std::convert::Infallible;
 use std::io::{Read, Seek, SeekFrom};
@@ -57,7 +59,7 @@ impl Auth {
     }
 }
 
-fn base64_decode(s: &str) -> Option<Vec<u8>> {
+pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
     let val = |c: u8| -> Option<u32> {
         Some(match c {
             b'A'..=b'Z' => c - b'A',
@@ -116,7 +118,7 @@ impl Body for RespBody {
     }
 }
 
-fn full(status: StatusCode, ctype: &str, body: impl Into<Bytes>) -> Response<RespBody> {
+pub(crate) fn full(status: StatusCode, ctype: &str, body: impl Into<Bytes>) -> Response<RespBody> {
     let mut r = Response::new(RespBody::Full(Full::new(body.into())));
     *r.status_mut() = status;
     r.headers_mut()
@@ -124,11 +126,12 @@ fn full(status: StatusCode, ctype: &str, body: impl Into<Bytes>) -> Response<Res
     r
 }
 
-fn error_page(status: StatusCode) -> Response<RespBody> {
+/// medusa's error response (`http_request.error`).
+pub(crate) fn error_page(status: StatusCode) -> Response<RespBody> {
     let code = status.as_u16();
     let reason = status.canonical_reason().unwrap_or("Error");
     let body = format!(
-        "<html>\r\n<head>\r\n<title>Error response</title>\r\n</head>\r\n<body>\r\n<h1>Error response</h1>\r\n<p>Error code {code}.\r\n<p>Message: {reason}.\r\n</body>\r\n</html>\r\n"
+        "<head>\r\n<title>Error response</title>\r\n</head>\r\n<body>\r\n<h1>Error response</h1>\r\n<p>Error code {code}.\r\n<p>Message: {reason}.\r\n</body>\r\n"
     );
     full(status, "text/html", body)
 }
@@ -200,24 +203,45 @@ async fn handle(
             None => error_page(StatusCode::NOT_FOUND),
         });
     }
-    if path == "/" || path == "/index.html" {
-        return Ok(full(
-            StatusCode::OK,
-            "text/plain",
-            "supervisord (Rust): use supervisorctl or XML-RPC on /RPC2\n",
-        ));
+    if let Some(view) = crate::web::view_of(&path) {
+        let method = req.method().clone();
+        if method != Method::GET && method != Method::POST && method != Method::HEAD {
+            return Ok(error_page(StatusCode::METHOD_NOT_ALLOWED));
+        }
+        let host = req
+            .headers()
+            .get("host")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let query = req.uri().query().unwrap_or("").to_owned();
+        let body = if method == Method::POST {
+            match Limited::new(req.into_body(), 1 << 20).collect().await {
+                Ok(b) => b.to_bytes(),
+                Err(_) => return Ok(error_page(StatusCode::BAD_REQUEST)),
+            }
+        } else {
+            Bytes::new()
+        };
+        let form = crate::web::Form::new(&query, &body);
+        return Ok(crate::web::serve(&d, view, form, host.as_deref()).await);
+    }
+    if let Some(r) = crate::web::asset(&path) {
+        return Ok(r);
     }
     Ok(error_page(StatusCode::NOT_FOUND))
 }
 
-fn percent_decode(s: &str) -> String {
+/// Python's `unquote`: `%XX` escapes decoded, the bytes read as UTF-8 (invalid
+/// sequences replaced); a `%` not followed by two hex digits stays as it is.
+pub(crate) fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
+    let hex = |c: u8| (c as char).to_digit(16);
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
                 i += 3;
                 continue;
             }
@@ -330,5 +354,8 @@ mod tests {
     fn decode() {
         assert_eq!(percent_decode("a%3Ab"), "a:b");
         assert_eq!(percent_decode("a%"), "a%");
+        assert_eq!(percent_decode("%3a%"), ":%");
+        assert_eq!(percent_decode("%+1%aé"), "%+1%aé");
+        assert_eq!(percent_decode("%C3%A9%ff"), "é\u{fffd}");
     }
 }

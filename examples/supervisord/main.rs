@@ -21,6 +21,7 @@ mod ini;
 mod logging;
 mod process;
 mod rpc;
+mod web;
 mod xmlrpc;
 
 use std::collections::HashMap;
