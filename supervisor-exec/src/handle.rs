@@ -58,6 +58,9 @@ impl ProcessState {
 /// How the last process of a command ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LastExit {
+    /// Its pid (the status's `pid` is already `None` when this is published,
+    /// and a watcher may never have seen it set: a short run's updates coalesce).
+    pub pid: u32,
     /// Its exit code or signal.
     pub status: ExitStatus,
     /// When it was reaped.

@@ -105,6 +105,7 @@ fn finish(
     let expected = status.code().is_some_and(|c| cfg.exit_codes.contains(&c));
     let stopped = matches!(end, End::Cancelled);
     let exit = LastExit {
+        pid: proc.pid,
         status,
         at: SystemTime::now(),
         uptime,

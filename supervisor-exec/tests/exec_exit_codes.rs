@@ -16,6 +16,8 @@ async fn expected_exit_returns_ok() {
     let last = handle.last_exit().expect("an exit");
     assert_eq!(last.status, ExitStatus::Exited(3));
     assert!(last.expected && !last.before_ready && !last.stopped);
+    // The pid stays known after the exit (watchers may have missed it while alive).
+    assert!(last.pid > 0 && last.pid != std::process::id(), "{last:?}");
     assert_eq!(handle.status().state, ProcessState::Exited);
     assert_eq!(handle.pid(), None);
 }
