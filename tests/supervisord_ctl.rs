@@ -4,11 +4,7 @@
 mod supervisord_support;
 use supervisord_support as support;
 
-use std::time::Duration;
-
-use support::Daemon;
-
-const SEC: Duration = Duration::from_secs(1);
+use support::{Daemon, WAIT};
 
 fn ours(d: &Daemon, args: &[&str]) -> (String, i32) {
     support::run(
@@ -29,8 +25,8 @@ fn same_output_and_exit_codes_as_python_supervisorctl() {
          [program:p]\ncommand=sleep 1000\nprocess_name=p%(process_num)d\nnumprocs=2\nautostart=false\n\n\
          [group:grp]\nprograms=p\npriority=5\n",
     );
-    d.wait_state("bad", "FATAL", 10 * SEC);
-    d.wait_state("done", "EXITED", 10 * SEC);
+    d.wait_state("bad", "FATAL", WAIT);
+    d.wait_state("done", "EXITED", WAIT);
     // Commands whose output does not depend on time or on the previous command.
     for cmd in [
         "status",

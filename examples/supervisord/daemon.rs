@@ -462,58 +462,87 @@ fn spawn_monitor(d: &Arc<Daemon>, p: &Arc<Proc>) {
                     if seen_exit != Some(e.at) {
                         seen_exit = Some(e.at);
                         exit_seen = Some(e.clone());
-                        if e.stopped {
-                            log.info(&format!("stopped: {name} ({})", e.status));
-                        } else {
-                            let expected = e.expected && !e.before_ready;
-                            let msg = format!(
-                                "exited: {name} ({}; {})",
-                                e.status,
-                                if expected { "expected" } else { "not expected" }
-                            );
-                            if expected {
-                                log.info(&msg)
-                            } else {
-                                log.warn(&msg)
-                            }
-                        }
                     }
                 }
                 let spawned = st.spawns != spawns;
+                spawns = st.spawns;
+                // Whether the exit seen now ended the latest run (rather than
+                // the one before it): a short run may already be over when this
+                // task looks, as the spawn and exit updates coalesce, and then
+                // only its exit record has its pid.
+                let exit_ends_run = exit_seen
+                    .as_ref()
+                    .is_some_and(|e| st.started_at.is_some_and(|s| e.at >= s));
+                let run_pid = st.pid.or(if exit_ends_run {
+                    exit_seen.as_ref().map(|e| e.pid)
+                } else {
+                    None
+                });
+                let log_exit = |e: &supervisor_exec::LastExit| {
+                    if e.stopped {
+                        log.info(&format!("stopped: {name} ({})", e.status));
+                    } else {
+                        let expected = e.expected && !e.before_ready;
+                        let msg = format!(
+                            "exited: {name} ({}; {})",
+                            e.status,
+                            if expected { "expected" } else { "not expected" }
+                        );
+                        if expected {
+                            log.info(&msg)
+                        } else {
+                            log.warn(&msg)
+                        }
+                    }
+                };
+                // supervisord's order: the previous run's exit, the spawn, then
+                // the exit of the run that spawn started.
+                if let Some(e) = exit_seen.as_ref().filter(|_| !exit_ends_run || !spawned) {
+                    log_exit(e);
+                }
                 if spawned {
-                    spawns = st.spawns;
                     log.info(&format!(
                         "spawned: '{name}' with pid {}",
-                        st.pid.unwrap_or(0)
+                        run_pid.unwrap_or(0)
                     ));
+                    if let Some(e) = exit_seen.as_ref().filter(|_| exit_ends_run) {
+                        log_exit(e);
+                    }
                 }
-                let new_pid = st.pid.unwrap_or(last_pid);
+                let new_pid = run_pid.unwrap_or(last_pid);
                 let prev_attempt = attempt;
                 if spawned {
                     attempt += 1;
                 }
-                let exit_states = |e: &supervisor_exec::LastExit, pid: u32, run: u64| {
-                    if e.stopped {
-                        vec![
-                            (ProcState::Stopping, pid, false, run),
-                            (ProcState::Stopped, pid, false, run),
-                        ]
-                    } else if e.before_ready {
-                        vec![(ProcState::Backoff, pid, false, run)]
-                    } else {
-                        vec![(ProcState::Exited, pid, e.expected, run)]
+                // The states of a run that ended, from RUNNING on (a RUNNING the
+                // updates coalesced away is still reported, as supervisord does;
+                // the forward rule below drops what was reported already).
+                let exit_states = |e: &supervisor_exec::LastExit, run: u64| {
+                    let pid = e.pid;
+                    let mut v = Vec::with_capacity(3);
+                    if !e.before_ready {
+                        v.push((ProcState::Running, pid, false, run));
                     }
+                    if e.stopped {
+                        v.push((ProcState::Stopping, pid, false, run));
+                        v.push((ProcState::Stopped, pid, false, run));
+                    } else if e.before_ready {
+                        v.push((ProcState::Backoff, pid, false, run));
+                    } else {
+                        v.push((ProcState::Exited, pid, e.expected, run));
+                    }
+                    v
                 };
                 match (&exit_seen, spawned) {
                     (Some(e), true) if st.started_at.is_some_and(|s| e.at >= s) => {
                         observed.push((ProcState::Starting, new_pid, false, attempt));
-                        observed.extend(exit_states(e, new_pid, attempt));
+                        observed.extend(exit_states(e, attempt));
                     }
                     (Some(e), true) => {
-                        observed.extend(exit_states(e, last_pid, prev_attempt));
+                        observed.extend(exit_states(e, prev_attempt));
                         observed.push((ProcState::Starting, new_pid, false, attempt));
                     }
-                    (Some(e), false) => observed.extend(exit_states(e, last_pid, attempt)),
+                    (Some(e), false) => observed.extend(exit_states(e, attempt)),
                     (None, true) => observed.push((ProcState::Starting, new_pid, false, attempt)),
                     (None, false) => {}
                 }
@@ -588,6 +617,11 @@ fn spawn_monitor(d: &Arc<Daemon>, p: &Arc<Proc>) {
                     }
                     _ => {}
                 }
+                if to == ProcState::Fatal {
+                    log.info(&format!(
+                        "gave up: {name} entered FATAL state, too many start retries too quickly"
+                    ));
+                }
                 d.bus.emit(format!("PROCESS_STATE_{}", to.name()), payload);
             }
         }
@@ -604,7 +638,7 @@ fn rank(s: ProcState) -> u8 {
     }
 }
 
-/// Logs the tree events supervisord logs (FATAL).
+/// Wakes the monitor of a process the tree gave up on (FATAL) or stopped.
 pub fn spawn_event_logger(d: &Arc<Daemon>) {
     let mut rx = d.sup.subscribe();
     let dref = Arc::downgrade(d);
@@ -630,12 +664,8 @@ pub fn spawn_event_logger(d: &Arc<Daemon>) {
                 .find(|p| *p.dn == *ev.dn)
                 .cloned();
             let Some(p) = found else { continue };
-            if let EventKind::Failed { .. } = ev.kind {
-                d.log.info(&format!(
-                    "gave up: {} entered FATAL state, too many start retries too quickly",
-                    p.config.name
-                ));
-            }
+            // Its monitor logs "gave up" when it reports FATAL: after the
+            // exit and spawn lines of the runs before, as supervisord does.
             p.wake.notify_one();
         }
     });

@@ -11,6 +11,10 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+/// How long a test waits for a condition before failing: generous, because
+/// the waits end as soon as the condition holds and CI machines are loaded.
+pub const WAIT: Duration = Duration::from_secs(60);
+
 /// `target/<profile>/examples/<name>`, next to this test binary's `deps/`
 /// (so `CARGO_TARGET_DIR` is respected).
 pub fn example_bin(name: &str) -> PathBuf {
@@ -134,11 +138,9 @@ impl Daemon {
             .spawn()
             .expect("spawn supervisord");
         self.child = Some(child);
-        wait_until(
-            Duration::from_secs(20),
-            "the daemon answers on its socket",
-            || self.rpc("supervisor.getState", "").contains("RUNNING"),
-        );
+        wait_until(WAIT, "the daemon answers on its socket", || {
+            self.rpc("supervisor.getState", "").contains("RUNNING")
+        });
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -170,7 +172,7 @@ impl Daemon {
         let Ok(mut s) = UnixStream::connect(&self.sock) else {
             return String::new();
         };
-        let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+        let _ = s.set_read_timeout(Some(WAIT));
         if s.write_all(request).is_err() {
             return String::new();
         }
