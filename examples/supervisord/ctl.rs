@@ -84,6 +84,23 @@ impl Write for Conn {
     }
 }
 
+impl Conn {
+    /// Another handle on the same socket, to shut it down from another thread.
+    fn try_clone(&self) -> io::Result<Conn> {
+        Ok(match self {
+            Conn::Unix(s) => Conn::Unix(s.try_clone()?),
+            Conn::Tcp(s) => Conn::Tcp(s.try_clone()?),
+        })
+    }
+
+    fn shutdown(&self) {
+        let _ = match self {
+            Conn::Unix(s) => s.shutdown(std::net::Shutdown::Both),
+            Conn::Tcp(s) => s.shutdown(std::net::Shutdown::Both),
+        };
+    }
+}
+
 /// An XML-RPC client over HTTP/1.1 (unix or TCP), keeping its connection.
 struct Client {
     url: String,
@@ -120,6 +137,15 @@ impl Client {
         Client {
             url: url.to_owned(),
             auth,
+            conn: None,
+        }
+    }
+
+    /// A client of the same server with its own connection.
+    fn fresh(&self, url: &str) -> Client {
+        Client {
+            url: url.to_owned(),
+            auth: self.auth.clone(),
             conn: None,
         }
     }
@@ -390,7 +416,7 @@ fn help_for(cmd: &str) -> Option<&'static str> {
         "tail" => "tail [-f] <name> [stdout|stderr] (default stdout)\nEx:\ntail -f <name>\t\tContinuous tail of named process stdout\n\t\t\tCtrl-C to exit.\ntail -100 <name>\tlast 100 *bytes* of process stdout\ntail <name> stderr\tlast 1600 *bytes* of process stderr",
         "update" => "update\t\t\tReload config and add/remove as necessary, and will restart affected programs\nupdate all\t\tReload config and add/remove as necessary, and will restart affected programs\nupdate <gname> [...]\tUpdate specific groups",
         "version" => "version\t\t\tShow the version of the remote supervisord process",
-        "fg" => "fg <process>\tConnect to a process in foreground mode\nCtrl-C to exit",
+        "fg" => "fg <process>\tConnect to a process in foreground mode\n\t\tCtrl-C to exit",
         "open" => "open <url>\tConnect to a remote supervisord process.\n\t\t(for UNIX domain socket, use unix:///socket/path)",
         "help" => "help\t\tPrint a list of available actions\nhelp <action>\tPrint help for <action>",
         _ => return None,
@@ -559,11 +585,8 @@ impl Ctl {
                     }
                 },
             },
-            "fg" | "open" => {
-                let m = format!("Error: '{cmd}' is not supported by this supervisorctl; use the Python supervisorctl");
-                self.output(&m);
-                self.exit = GENERIC;
-            }
+            "fg" => self.fg(&args),
+            "open" => self.open(arg),
             _ => {
                 let m = format!("*** Unknown syntax: {line}");
                 self.output(&m);
@@ -887,6 +910,139 @@ impl Ctl {
                     Err(e) => self.fail(e),
                 }
             }
+        }
+    }
+
+    /// supervisorctl's `open`: talk to another server from now on, and show its status.
+    fn open(&mut self, url: &str) {
+        let scheme = url.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+        if !matches!(scheme.as_deref(), Some("unix" | "http")) {
+            self.output("ERROR: url must be http:// or unix://");
+            self.exit = GENERIC;
+            return;
+        }
+        self.client = self.client.fresh(url);
+        self.serverurl = url.to_owned();
+        let old = self.exit;
+        self.status(&[]);
+        self.exit = old;
+    }
+
+    /// supervisorctl's `fg`: the process's stdout and stderr streamed (as
+    /// `/logtail/NAME/stdout` and `/logtail/NAME/stderr`) while the lines read
+    /// from stdin go to its stdin, until EOF, Ctrl-C, or the process ends.
+    fn fg(&mut self, names: &[&str]) {
+        if !self.upcheck() {
+            return;
+        }
+        let name = match names {
+            [] => {
+                self.output("ERROR: no process name supplied");
+                self.exit = GENERIC;
+                self.output(help_for("fg").unwrap_or_default());
+                return;
+            }
+            [name] => *name,
+            _ => {
+                self.output("ERROR: too many process names supplied");
+                self.exit = GENERIC;
+                return;
+            }
+        };
+        let py_fault = |f: &xmlrpc::Fault| {
+            format!(
+                "ERROR: <Fault {}: {}>",
+                f.code,
+                crate::ini::py_repr(&f.message)
+            )
+        };
+        match self.call("supervisor.getProcessInfo", &[name.into()]) {
+            Ok(info) if i(&info, "state") == 20 => {}
+            Ok(_) => {
+                self.output("ERROR: process not running");
+                self.exit = GENERIC;
+                return;
+            }
+            Err(CallError::Fault(f)) if f.code == BAD_NAME => {
+                self.output("ERROR: bad process name supplied");
+                self.exit = GENERIC;
+                return;
+            }
+            Err(CallError::Fault(f)) => {
+                let m = py_fault(&f);
+                self.output(&m);
+                return;
+            }
+            Err(e) => return self.fail(e),
+        }
+        // Before anything is shown, so that a Ctrl-C from then on detaches.
+        let interrupted = fg_sigint::install();
+        self.output("==> Press Ctrl-C to exit <==");
+        self.flush();
+        // One streaming connection per channel, each in its own thread; shut
+        // down (which ends the thread) when fg ends.
+        let mut streams = Vec::new();
+        for channel in ["stdout", "stderr"] {
+            let mut c = self.client.fresh(&self.serverurl);
+            let Ok(conn) = c.connect() else { continue };
+            let Ok(handle) = conn.try_clone() else {
+                continue;
+            };
+            c.conn = Some(BufReader::new(conn));
+            let path = format!("/logtail/{name}/{channel}");
+            std::thread::spawn(move || {
+                let _ = c.stream(&path, &mut io::stdout());
+            });
+            streams.push(handle);
+        }
+        let mut stdin = io::stdin().lock();
+        loop {
+            let line = match read_line_interruptible(&mut stdin, interrupted) {
+                Some(l) => l,
+                None => {
+                    // EOF or Ctrl-C (Python's EOFError / KeyboardInterrupt).
+                    self.output("Exiting foreground");
+                    break;
+                }
+            };
+            let mut text = line.trim_end_matches('\n').to_owned();
+            text.push('\n');
+            match self.call("supervisor.sendProcessStdin", &[name.into(), text.into()]) {
+                Ok(_) => {}
+                Err(e) => {
+                    match e {
+                        CallError::Fault(f) if f.code == NOT_RUNNING_FAULT => {
+                            self.output("Process got killed")
+                        }
+                        CallError::Fault(f) => {
+                            let m = py_fault(&f);
+                            self.output(&m)
+                        }
+                        e => {
+                            self.fail(e);
+                            break;
+                        }
+                    }
+                    self.output("Exiting foreground");
+                    break;
+                }
+            }
+            match self.call("supervisor.getProcessInfo", &[name.into()]) {
+                Ok(info) if i(&info, "state") == 20 => {}
+                Ok(_) => {
+                    self.output("Process got killed");
+                    self.output("Exiting foreground");
+                    break;
+                }
+                Err(e) => {
+                    self.fail(e);
+                    break;
+                }
+            }
+        }
+        fg_sigint::restore();
+        for s in &streams {
+            s.shutdown();
         }
     }
 
@@ -1322,6 +1478,74 @@ impl Ctl {
             let m = format!("{g}: added process group");
             self.output(&m);
         }
+    }
+}
+
+/// Reads one line from stdin (with its `\n`, if any); `None` at EOF (with
+/// nothing read) or once `interrupted` is set. Reads are not restarted after
+/// a signal, so Ctrl-C ends a blocked read.
+fn read_line_interruptible(
+    stdin: &mut io::StdinLock<'_>,
+    interrupted: &std::sync::atomic::AtomicBool,
+) -> Option<String> {
+    use std::sync::atomic::Ordering;
+    let mut line = Vec::new();
+    loop {
+        if interrupted.load(Ordering::SeqCst) {
+            return None;
+        }
+        let buf = match stdin.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(_) => &[],
+        };
+        if buf.is_empty() {
+            // Python's input() returns a last line without a newline, then EOF.
+            return (!line.is_empty()).then(|| String::from_utf8_lossy(&line).into_owned());
+        }
+        match buf.iter().position(|&b| b == b'\n') {
+            Some(n) => {
+                line.extend_from_slice(&buf[..=n]);
+                stdin.consume(n + 1);
+                return Some(String::from_utf8_lossy(&line).into_owned());
+            }
+            None => {
+                let n = buf.len();
+                line.extend_from_slice(buf);
+                stdin.consume(n);
+            }
+        }
+    }
+}
+
+/// Ctrl-C during `fg`: a flag instead of the default (death), installed
+/// without SA_RESTART so that a blocked stdin read returns.
+mod fg_sigint {
+    use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+    extern "C" fn on_sigint(_: nix::libc::c_int) {
+        INTERRUPTED.store(true, Ordering::SeqCst);
+    }
+
+    pub fn install() -> &'static AtomicBool {
+        INTERRUPTED.store(false, Ordering::SeqCst);
+        let act = SigAction::new(
+            SigHandler::Handler(on_sigint),
+            SaFlags::empty(),
+            SigSet::empty(),
+        );
+        // SAFETY: the handler only stores to an atomic.
+        let _ = unsafe { sigaction(Signal::SIGINT, &act) };
+        &INTERRUPTED
+    }
+
+    pub fn restore() {
+        let act = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());
+        // SAFETY: restores the default disposition.
+        let _ = unsafe { sigaction(Signal::SIGINT, &act) };
     }
 }
 
