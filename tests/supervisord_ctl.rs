@@ -74,6 +74,47 @@ fn same_output_and_exit_codes_as_python_supervisorctl() {
             "`supervisorctl {cmd}` differs (left: ours, right: Python)"
         );
     }
+    // The shell (no command: `status` first, then a prompt per line; quit
+    // prints a newline; shutdown asks first) and -i with a command (runs it
+    // and exits, but shutdown asks).
+    for (args, input) in [
+        (
+            &[][..],
+            "version\nstatus idle\nbogus\n\nhelp pid\nshutdown\nn\nquit\n",
+        ),
+        (&[][..], "pid nosuch\n"),
+        (&["-i", "shutdown"][..], "no\n"),
+    ] {
+        let ctl = |bin: &std::path::Path| {
+            let mut child = std::process::Command::new(bin)
+                .arg("-c")
+                .arg(&d.conf)
+                .args(args)
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn supervisorctl");
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
+            let out = child.wait_with_output().unwrap();
+            (
+                String::from_utf8_lossy(&out.stdout).into_owned()
+                    + &String::from_utf8_lossy(&out.stderr),
+                out.status.code(),
+            )
+        };
+        assert_eq!(
+            ctl(&support::example_bin("supervisorctl")),
+            ctl(d.ctl.as_ref().unwrap()),
+            "shell {args:?} with input {input:?} differs (left: ours, right: Python)"
+        );
+    }
     // State-changing commands, run on twin processes so both clients see the same state.
     assert_eq!(
         ours(&d, &["start", "grp:p0"]),

@@ -358,6 +358,8 @@ struct Ctl {
     serverurl: String,
     exit: i32,
     out: String,
+    /// In the shell (no command, or `-i`): shutdown and reload ask first.
+    interactive: bool,
 }
 
 fn s(v: &Value, k: &str) -> String {
@@ -1246,10 +1248,28 @@ impl Ctl {
         if !self.no_args(args, cmd) {
             return;
         }
+        if self.interactive {
+            let q = if cmd == "shutdown" {
+                "Really shut the remote supervisord process down y/N? "
+            } else {
+                "Really restart the remote supervisord process y/N? "
+            };
+            self.flush();
+            print!("{q}");
+            let _ = io::stdout().flush();
+            let mut answer = String::new();
+            let _ = io::stdin().lock().read_line(&mut answer);
+            if !answer.trim_start().to_lowercase().starts_with('y') {
+                return;
+            }
+        }
         match self.call(method, &[]) {
             Ok(_) => self.output(ok),
             Err(CallError::Fault(f)) if f.code == SHUTDOWN_STATE => {
-                self.exit = GENERIC;
+                // supervisorctl sets the exit status for reload, not for shutdown.
+                if cmd == "reload" {
+                    self.exit = GENERIC;
+                }
                 self.output("ERROR: already shutting down");
             }
             Err(CallError::Refused) if cmd == "shutdown" => {
@@ -1629,20 +1649,19 @@ pub fn main(args: Vec<OsString>) -> i32 {
         serverurl,
         exit: SUCCESS,
         out: String::new(),
+        interactive: interactive || rest.is_empty(),
     };
+    // With a command, supervisorctl 4.2 runs it and exits, even with -i
+    // (which then only makes shutdown and reload ask first).
     if !rest.is_empty() {
         let line = rest.join(" ");
         ctl.onecmd(&line);
         ctl.flush();
-        if !interactive {
-            return ctl.exit;
-        }
+        return ctl.exit;
     }
     // A minimal interactive shell (no readline, no completion).
-    if rest.is_empty() {
-        ctl.onecmd("status");
-        ctl.flush();
-    }
+    ctl.onecmd("status");
+    ctl.flush();
     let stdin = io::stdin();
     loop {
         print!("{prompt}> ");
@@ -1653,7 +1672,8 @@ pub fn main(args: Vec<OsString>) -> i32 {
             break;
         }
         let l = line.trim();
-        if l == "quit" || l == "exit" {
+        if l == "quit" || l == "exit" || l == "EOF" {
+            println!();
             break;
         }
         ctl.onecmd(l);
