@@ -110,6 +110,13 @@ impl Daemon {
 
     /// Like [`Daemon::start`], with `files` (name, content) written next to the config first.
     pub fn start_with(programs: &str, files: &[(&str, &str)]) -> Daemon {
+        let mut d = Self::prepare(programs, files);
+        d.spawn();
+        d
+    }
+
+    /// Like [`Daemon::start_with`], but not started yet ([`Daemon::spawn`] does).
+    pub fn prepare(programs: &str, files: &[(&str, &str)]) -> Daemon {
         let dir = tempfile::tempdir().expect("tempdir");
         for (name, content) in files {
             std::fs::write(dir.path().join(name), content).expect("write file");
@@ -117,15 +124,13 @@ impl Daemon {
         let conf = dir.path().join("supervisord.conf");
         std::fs::write(&conf, base_conf(dir.path()) + programs).expect("write conf");
         let sock = dir.path().join("s.sock");
-        let mut d = Daemon {
+        Daemon {
             dir,
             conf,
             sock,
             child: None,
             ctl: python_ctl(),
-        };
-        d.spawn();
-        d
+        }
     }
 
     pub fn spawn(&mut self) {

@@ -1,0 +1,296 @@
+//! supervisord behaviour beyond the control commands: kill as a group, the
+//! shutdown order and the SHUTDOWN state, what happens at start-up (stale
+//! socket, AUTO log cleanup, rlimits, main log rotation), the child's
+//! environment, autorestart=true, and event pool details (FAIL rebuffers,
+//! PROCESS_GROUP_*, TICK_5, SUPERVISOR_STATE_CHANGE_RUNNING).
+
+mod supervisord_support;
+use supervisord_support as support;
+
+use support::{extract_member, wait_until, Daemon, WAIT};
+
+/// The pids whose process group is `pgid`.
+fn group_members(pgid: i32) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    let after = &stat[stat.rfind(')')? + 2..];
+                    after.split_whitespace().nth(2)?.parse::<i32>().ok()
+                })
+                == Some(pgid)
+        })
+        .collect()
+}
+
+fn ours(d: &Daemon, args: &[&str]) -> (String, i32) {
+    support::run(
+        std::process::Command::new(support::example_bin("supervisorctl"))
+            .arg("-c")
+            .arg(&d.conf)
+            .args(args),
+    )
+}
+
+fn param(s: &str) -> String {
+    format!("<param><value><string>{s}</string></value></param>")
+}
+
+/// killasgroup without stopasgroup: the stop signal goes to the process only
+/// (here it ignores it), the SIGKILL after stopwaitsecs to its whole group.
+#[test]
+fn killasgroup_sigkills_the_whole_group() {
+    let d = Daemon::start(
+        "[program:leader]\ncommand=sh -c 'trap \"\" TERM; sleep 1000 & sleep 1000 & wait'\n\
+         stopasgroup=false\nkillasgroup=true\nstopwaitsecs=1\nstartsecs=0\n",
+    );
+    d.wait_state("leader", "RUNNING", WAIT);
+    let pgid = d.info_int("leader", "pid") as i32;
+    wait_until(WAIT, "the two children exist", || {
+        group_members(pgid).len() >= 3
+    });
+    assert_eq!(
+        ours(&d, &["stop", "leader"]),
+        ("leader: stopped\n".into(), 0)
+    );
+    wait_until(WAIT, "the whole group is gone", || {
+        group_members(pgid).is_empty()
+    });
+    assert!(
+        d.main_log()
+            .contains("stopped: leader (terminated by SIGKILL)"),
+        "{}",
+        d.main_log()
+    );
+}
+
+/// Shutdown stops groups in descending priority, one at a time (each one
+/// signalled only after the previous one has stopped); meanwhile every
+/// supervisor.* call gets SHUTDOWN_STATE and `shutdown` says so.
+#[test]
+fn shutdown_order_and_shutdown_state() {
+    let prog = |name: &str, prio: u32| {
+        format!(
+            "[program:{name}]\ncommand=sh -c 'trap \"echo {name} >> %(here)s/order; exit 0\" TERM; while :; do sleep 0.1; done'\n\
+             priority={prio}\nstartsecs=0\n\n"
+        )
+    };
+    // `stubborn` (lowest priority: stopped last) ignores TERM for up to 10 min,
+    // which keeps the daemon in its SHUTDOWN state until the test kills it.
+    let conf = prog("first", 10)
+        + &prog("second", 20)
+        + &prog("third", 30)
+        + "[program:stubborn]\ncommand=sh -c 'trap \"\" TERM; while :; do sleep 0.1; done'\n\
+           priority=1\nstopwaitsecs=600\nstartsecs=0\n";
+    let mut d = Daemon::start(&conf);
+    for p in ["first", "second", "third", "stubborn"] {
+        d.wait_state(p, "RUNNING", WAIT);
+    }
+    let stubborn = d.info_int("stubborn", "pid") as i32;
+    assert_eq!(ours(&d, &["shutdown"]), ("Shut down\n".into(), 0));
+    let order = || std::fs::read_to_string(d.path("order")).unwrap_or_default();
+    wait_until(WAIT, "the three trapping programs stopped", || {
+        order().lines().count() == 3
+    });
+    assert_eq!(order(), "third\nsecond\nfirst\n");
+    let r = d.rpc("supervisor.getState", "");
+    assert_eq!(
+        extract_member(&r, "faultString").as_deref(),
+        Some("SHUTDOWN_STATE"),
+        "{r}"
+    );
+    assert_eq!(
+        ours(&d, &["shutdown"]),
+        ("ERROR: already shutting down\n".into(), 0)
+    );
+    if let Some(py) = &d.ctl {
+        let (out, code) = support::run(
+            std::process::Command::new(py)
+                .arg("-c")
+                .arg(&d.conf)
+                .arg("shutdown"),
+        );
+        assert_eq!((out.as_str(), code), ("ERROR: already shutting down\n", 0));
+    }
+    let (out, code) = ours(&d, &["reload"]);
+    assert_eq!((out.as_str(), code), ("ERROR: already shutting down\n", 1));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(stubborn),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    assert_eq!(d.wait_exit(WAIT), Some(0));
+    let log = d.main_log();
+    let stops: Vec<&str> = log
+        .lines()
+        .filter_map(|l| l.split_once("stopped: ").map(|(_, r)| r))
+        .filter_map(|r| r.split(' ').next())
+        .collect();
+    assert_eq!(stops, ["third", "second", "first", "stubborn"], "{log}");
+}
+
+/// Start-up: a stale socket file is unlinked, AUTO child logs of this
+/// identifier left by an earlier run are removed, minfds raises the soft
+/// RLIMIT_NOFILE, and the main log rotates at logfile_maxbytes.
+#[test]
+fn startup_cleanup_rlimits_and_main_log_rotation() {
+    let (soft, hard) =
+        nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE).unwrap();
+    let raise = (soft < hard).then(|| (soft + 16).min(hard));
+    let mut programs = format!(
+        "[supervisord]\nlogfile_maxbytes=2KB\nlogfile_backups=1\nminfds={}\n\n\
+         [program:p]\ncommand=sleep 1000\nstartsecs=0\n",
+        raise.unwrap_or(16)
+    );
+    programs.push('\n');
+    let mut d = Daemon::prepare(
+        &programs,
+        &[
+            ("old-stdout---t-abc123.log", "from an earlier run\n"),
+            ("old-stdout---other-abc123.log", "another identifier\n"),
+            ("keep.log", "not ours\n"),
+        ],
+    );
+    // A socket file nobody listens on any more.
+    drop(std::os::unix::net::UnixListener::bind(&d.sock).unwrap());
+    assert!(d.sock.exists());
+    d.spawn();
+    d.wait_state("p", "RUNNING", WAIT);
+    let log = d.main_log();
+    assert!(log.contains("Unlinking stale socket"), "{log}");
+    if let Some(n) = raise {
+        assert!(
+            log.contains(&format!("Increased RLIMIT_NOFILE limit to {n}")),
+            "{log}"
+        );
+    }
+    assert!(!d.path("old-stdout---t-abc123.log").exists());
+    assert!(d.path("old-stdout---other-abc123.log").exists());
+    assert!(d.path("keep.log").exists());
+    // Each stop/start writes a few lines: the main log rotates, 1 backup.
+    wait_until(WAIT, "main.log rotated", || {
+        let (out, _) = ours(&d, &["restart", "p"]);
+        assert_eq!(out, "p: stopped\np: started\n");
+        d.path("main.log.1").exists()
+    });
+    for _ in 0..10 {
+        ours(&d, &["restart", "p"]);
+    }
+    assert!(!d.path("main.log.2").exists(), "only 1 backup");
+    let len = std::fs::metadata(d.path("main.log")).unwrap().len();
+    assert!(len <= 2048, "{len}");
+}
+
+/// The child's environment (program environment= plus SUPERVISOR_*),
+/// directory, umask, redirect_stderr, numprocs_start and %(process_num)d.
+#[test]
+fn child_environment_directory_umask_and_redirect_stderr() {
+    let d = Daemon::start(
+        "[program:env]\ncommand=sh -c 'echo foo=$FOO; echo enabled=$SUPERVISOR_ENABLED name=$SUPERVISOR_PROCESS_NAME group=$SUPERVISOR_GROUP_NAME url=$SUPERVISOR_SERVER_URL; pwd; umask; echo to-stderr >&2; sleep 1000'\n\
+         environment=FOO=\"bar, baz\"\ndirectory=/\numask=027\nredirect_stderr=true\nstartsecs=0\n\
+         numprocs=2\nnumprocs_start=5\nprocess_name=env%(process_num)d\n\
+         stdout_logfile=%(here)s/env-%(process_num)02d.log\n",
+    );
+    d.wait_state("env:env6", "RUNNING", WAIT);
+    let want = format!(
+        "foo=bar, baz\nenabled=1 name=env6 group=env url=unix://{}\n/\n0027\nto-stderr\n",
+        d.sock.display()
+    );
+    wait_until(WAIT, "env6 wrote everything", || {
+        std::fs::read_to_string(d.path("env-06.log")).unwrap_or_default() == want
+    });
+    assert!(d.path("env-05.log").exists());
+    let r = d.rpc("supervisor.getProcessInfo", &param("env:env6"));
+    assert_eq!(
+        extract_member(&r, "stderr_logfile").as_deref(),
+        Some(""),
+        "{r}"
+    );
+}
+
+/// autorestart=true restarts after an expected exit too, at once.
+#[test]
+fn autorestart_true_restarts_after_any_exit() {
+    let d = Daemon::start(
+        "[program:always]\ncommand=sh -c 'sleep 0.2; exit 0'\nstartsecs=0\nautorestart=true\n",
+    );
+    wait_until(WAIT, "two restarts", || {
+        d.main_log().matches("spawned: 'always'").count() >= 3
+    });
+    let log = d.main_log();
+    assert!(
+        log.contains("exited: always (exit status 0; expected)"),
+        "{log}"
+    );
+    assert!(!log.contains("gave up"), "{log}");
+}
+
+/// An event pool: a FAIL result rebuffers the event (delivered again), and
+/// SUPERVISOR_STATE_CHANGE_RUNNING, PROCESS_GROUP_ADDED/REMOVED and TICK_5 arrive.
+#[test]
+fn event_pool_rebuffers_on_fail_and_sends_group_and_tick_events() {
+    // Answers FAIL to the first event it gets, OK to the others.
+    let script = "import sys\n\
+         log = sys.argv[0].replace('listener.py', 'events.log')\n\
+         n = 0\n\
+         while True:\n\
+         \x20   sys.stdout.write('READY\\n'); sys.stdout.flush()\n\
+         \x20   line = sys.stdin.readline()\n\
+         \x20   if not line: break\n\
+         \x20   h = dict(x.split(':', 1) for x in line.split())\n\
+         \x20   data = sys.stdin.read(int(h['len']))\n\
+         \x20   n += 1\n\
+         \x20   res = 'FAIL' if n == 1 else 'OK'\n\
+         \x20   open(log, 'a').write(res + ' ' + h['eventname'] + ' ' + data.replace('\\n', ' ') + '\\n')\n\
+         \x20   sys.stdout.write('RESULT %d\\n%s' % (len(res), res)); sys.stdout.flush()\n";
+    let listener = "[eventlistener:listener]\ncommand=python3 -u %(here)s/listener.py\n\
+                    events=SUPERVISOR_STATE_CHANGE,PROCESS_GROUP,TICK_5\nstartsecs=0\n\n\
+                    [program:other]\ncommand=sleep 1000\nstartsecs=0\n\n";
+    let d = Daemon::start_with(listener, &[("listener.py", script)]);
+    let events = || std::fs::read_to_string(d.path("events.log")).unwrap_or_default();
+    wait_until(WAIT, "SUPERVISOR_STATE_CHANGE_RUNNING", || {
+        events().contains("SUPERVISOR_STATE_CHANGE_RUNNING")
+    });
+    // What Python supervisord 4.2.5 sends on this config: the pool (priority
+    // -1) exists before the groups are added, so it gets its own group's
+    // event first; FAIL puts that event back at the head of the buffer.
+    assert!(
+        events().starts_with(
+            "FAIL PROCESS_GROUP_ADDED groupname:listener \n\
+             OK PROCESS_GROUP_ADDED groupname:listener \n\
+             OK PROCESS_GROUP_ADDED groupname:other \n\
+             OK SUPERVISOR_STATE_CHANGE_RUNNING \n"
+        ),
+        "{}",
+        events()
+    );
+    d.rewrite(&format!(
+        "{listener}[program:extra]\ncommand=sleep 1000\nstartsecs=0\n"
+    ));
+    assert_eq!(
+        ours(&d, &["update"]),
+        ("extra: added process group\n".into(), 0)
+    );
+    wait_until(WAIT, "PROCESS_GROUP_ADDED", || {
+        events().contains("OK PROCESS_GROUP_ADDED groupname:extra ")
+    });
+    assert_eq!(ours(&d, &["stop", "extra"]), ("extra: stopped\n".into(), 0));
+    assert_eq!(
+        ours(&d, &["remove", "extra"]),
+        ("extra: removed process group\n".into(), 0)
+    );
+    wait_until(WAIT, "PROCESS_GROUP_REMOVED", || {
+        events().contains("OK PROCESS_GROUP_REMOVED groupname:extra ")
+    });
+    wait_until(WAIT, "TICK_5", || events().contains("OK TICK_5 when:"));
+    let when: u64 = events()
+        .lines()
+        .find_map(|l| l.strip_prefix("OK TICK_5 when:"))
+        .and_then(|w| w.trim().parse().ok())
+        .expect("a when: value");
+    assert_eq!(when % 5, 0, "{}", events());
+}
