@@ -60,11 +60,13 @@ fn killasgroup_sigkills_the_whole_group() {
     wait_until(WAIT, "the whole group is gone", || {
         group_members(pgid).is_empty()
     });
+    let log = d.main_log();
+    // A SIGKILL is not an expected exit: warn, as supervisord does; the
+    // waited stop logged that it was waiting.
     assert!(
-        d.main_log()
-            .contains("stopped: leader (terminated by SIGKILL)"),
-        "{}",
-        d.main_log()
+        log.contains("WARN stopped: leader (terminated by SIGKILL)")
+            && log.contains("INFO waiting for leader to stop"),
+        "{log}"
     );
 }
 
@@ -131,6 +133,13 @@ fn shutdown_order_and_shutdown_state() {
         .filter_map(|r| r.split(' ').next())
         .collect();
     assert_eq!(stops, ["third", "second", "first", "stubborn"], "{log}");
+    // supervisord's shutdown report, before anything stopped: every process
+    // not stopped yet, groups by ascending priority.
+    let waiting = log
+        .lines()
+        .position(|l| l.ends_with("INFO waiting for stubborn, first, second, third to die"));
+    let first_stop = log.lines().position(|l| l.contains("stopped: third"));
+    assert!(waiting.is_some() && waiting < first_stop, "{log}");
 }
 
 /// Start-up: a stale socket file is unlinked, AUTO child logs of this

@@ -295,7 +295,8 @@ impl Daemon {
                 },
             );
         }
-        self.log.info(&format!("added process group {}", cfg.name));
+        // supervisord logs nothing here (its supervisorctl prints the line).
+        self.log.debug(&format!("added process group {}", cfg.name));
         self.bus
             .emit("PROCESS_GROUP_ADDED", format!("groupname:{}\n", cfg.name));
         for p in &group.procs {
@@ -351,7 +352,7 @@ impl Daemon {
         };
         let _ = self.sup.remove(&g.dn).await;
         g.pool_alive.cancel();
-        self.log.info(&format!("removed process group {name}"));
+        self.log.debug(&format!("removed process group {name}"));
         self.bus
             .emit("PROCESS_GROUP_REMOVED", format!("groupname:{name}\n"));
         true
@@ -367,6 +368,53 @@ impl Daemon {
                 .cmp(&a.config.priority)
                 .then_with(|| b.config.name.cmp(&a.config.name))
         });
+        // supervisord's shutdown_report: "waiting for a, b to die" at once,
+        // then every 3 s while any is not stopped yet.
+        let report_now = || async {
+            let names = self.unstopped_names().await;
+            if !names.is_empty() {
+                self.log
+                    .info(&format!("waiting for {} to die", names.join(", ")));
+            }
+        };
+        report_now().await;
+        let report = async {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+                report_now().await;
+            }
+        };
+        tokio::select! {
+            _ = self.stop_groups(groups) => {}
+            _ = report => {}
+        }
+    }
+
+    /// The processes not in a stopped state, groups by ascending priority.
+    async fn unstopped_names(&self) -> Vec<String> {
+        let mut groups = self.groups();
+        groups.sort_by(|a, b| {
+            (a.config.priority, &a.config.name).cmp(&(b.config.priority, &b.config.name))
+        });
+        let snap = self.snapshot().await;
+        let map = snap.as_ref().map(index);
+        groups
+            .iter()
+            .flat_map(|g| g.procs.iter())
+            .filter(|p| {
+                matches!(
+                    self.view(p, map.as_ref()).state,
+                    ProcState::Starting
+                        | ProcState::Running
+                        | ProcState::Backoff
+                        | ProcState::Stopping
+                )
+            })
+            .map(|p| p.config.name.clone())
+            .collect()
+    }
+
+    async fn stop_groups(&self, groups: Vec<Arc<Group>>) {
         for g in groups {
             let mut tasks = Vec::new();
             for p in g.procs.iter().rev() {
@@ -480,7 +528,13 @@ fn spawn_monitor(d: &Arc<Daemon>, p: &Arc<Proc>) {
                 });
                 let log_exit = |e: &supervisor_exec::LastExit| {
                     if e.stopped {
-                        log.info(&format!("stopped: {name} ({})", e.status));
+                        // Info for an exit code in exitcodes, else (a signal) warn.
+                        let msg = format!("stopped: {name} ({})", e.status);
+                        if e.expected {
+                            log.info(&msg)
+                        } else {
+                            log.warn(&msg)
+                        }
                     } else {
                         let expected = e.expected && !e.before_ready;
                         let msg = format!(

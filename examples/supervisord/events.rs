@@ -383,12 +383,9 @@ fn advance(l: &mut Listener, log: &Logger) -> Option<Arc<Event>> {
                     unreachable!()
                 };
                 if body != b"OK" {
-                    log.warn(&format!(
-                        "{}: event {} failed ({}); rebuffering",
-                        l.name,
-                        ev.serial,
-                        String::from_utf8_lossy(&body)
-                    ));
+                    // supervisord's default_handler: anything but OK rejects
+                    // the event, which goes back to the head of the buffer.
+                    log.warn(&format!("{}: event was rejected", l.name));
                     requeue = Some(ev);
                 }
             }

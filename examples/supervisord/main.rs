@@ -245,6 +245,31 @@ fn check_rlimit(
     }
 }
 
+const ROOT_WARNING: &str = "Supervisor is running as root.  Privileges were not dropped because no user is specified in the config file.  If you intend to run as root, you can set user=root in the config file to avoid this message.";
+
+/// supervisord's `drop_privileges` for the daemon's `user=`: nothing to do
+/// when already that user; otherwise only root may, and it takes the user's
+/// groups, then its gid, then its uid.
+fn drop_privileges(uid: u32) -> Result<(), String> {
+    use nix::unistd::{getuid, initgroups, setgid, setuid, Uid, User};
+    let user = match User::from_uid(Uid::from_raw(uid)) {
+        Ok(Some(u)) => u,
+        _ => return Err(format!("Can't find uid {uid}")),
+    };
+    if getuid().as_raw() == uid {
+        return Ok(());
+    }
+    if !getuid().is_root() {
+        return Err("Can't drop privilege as nonroot user".to_owned());
+    }
+    let name = std::ffi::CString::new(user.name.clone())
+        .map_err(|_| "Could not set groups of effective user".to_owned())?;
+    initgroups(&name, user.gid).map_err(|_| "Could not set groups of effective user".to_owned())?;
+    setgid(user.gid).map_err(|_| "Could not set group id of effective user".to_owned())?;
+    setuid(user.uid).map_err(|e| format!("Could not set user id of effective user: {e}"))?;
+    Ok(())
+}
+
 const IN_USE: &str = "Another program is already listening on a port that one of our HTTP servers is configured to use.  Shut this program down first before starting supervisord.";
 
 enum Listener {
@@ -381,7 +406,17 @@ fn run(cli: Cli, argv0: &str) -> i32 {
         Ok(c) => c,
         Err(e) => return usage_error(argv0, &e),
     };
+    // supervisord's set_uid_or_exit, before the rlimits and the logger.
+    let mut criticals = Vec::new();
     let mut notes = Vec::new();
+    match cfg.supervisord.uid {
+        None if nix::unistd::getuid().is_root() => criticals.push(ROOT_WARNING),
+        None => {}
+        Some(uid) => match drop_privileges(uid) {
+            Ok(()) => notes.push(format!("Set uid to user {uid} succeeded")),
+            Err(e) => return usage_error(argv0, &e),
+        },
+    }
     for (res, min, name, what) in [
         (
             nix::sys::resource::Resource::RLIMIT_NOFILE,
@@ -434,6 +469,9 @@ fn run(cli: Cli, argv0: &str) -> i32 {
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
             .with_writer(std::io::stderr)
             .try_init();
+    }
+    for c in &criticals {
+        log.critical(c);
     }
     for w in &cfg.warnings {
         log.warn(w);
@@ -497,7 +535,17 @@ async fn serve(
         bus: Arc::new(events::Bus::new()),
     });
     events::spawn_ticks(d.bus.clone());
+    // supervisord makes the inet server first, then the unix one; for each,
+    // its RPC interfaces, then the warning about no authentication.
+    let mut listeners = listeners;
+    listeners.sort_by_key(|l| matches!(l, Listener::Unix(..)));
     for l in listeners {
+        for r in &cfg.rpcinterfaces {
+            log.info(&format!(
+                "RPC interface {} initialized",
+                ini::py_repr(&r.name)
+            ));
+        }
         match l {
             Listener::Unix(l, auth, path) => {
                 if auth.is_none() {
@@ -581,7 +629,7 @@ async fn serve(
                 d.bus.emit("SUPERVISOR_STATE_CHANGE_STOPPING", "");
                 d.stop_all_ordered().await;
                 let _ = sup.shutdown(Duration::from_secs(30)).await;
-                log.info("supervisord stopped");
+                log.debug("supervisord stopped");
                 return 0;
             }
             Action::Restart => {

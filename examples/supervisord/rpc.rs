@@ -414,9 +414,21 @@ async fn stop_one(d: &Arc<Daemon>, p: &Arc<Proc>, wait: bool) -> RpcResult {
         return Err(fault(faults::NOT_RUNNING, p.namespec()));
     }
     if wait {
-        d.stop_proc(p)
-            .await
-            .map_err(|e| fault(faults::FAILED, e.to_string()))?;
+        // supervisord's stop_report: its wait continuation, first polled after
+        // 50 ms, logs "waiting for X to stop" then every 2 s while STOPPING.
+        let stop = d.stop_proc(p);
+        tokio::pin!(stop);
+        let mut next = std::time::Duration::from_millis(50);
+        let r = loop {
+            tokio::select! {
+                r = &mut stop => break r,
+                _ = tokio::time::sleep(next) => {
+                    d.log.info(&format!("waiting for {} to stop", p.config.name));
+                    next = std::time::Duration::from_secs(2);
+                }
+            }
+        };
+        r.map_err(|e| fault(faults::FAILED, e.to_string()))?;
     } else {
         let d2 = d.clone();
         let p2 = p.clone();
