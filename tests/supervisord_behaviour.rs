@@ -303,3 +303,60 @@ fn event_pool_rebuffers_on_fail_and_sends_group_and_tick_events() {
         .expect("a when: value");
     assert_eq!(when % 5, 0, "{}", events());
 }
+
+/// `user=` in [supervisord]: as root, the daemon becomes that user before
+/// opening its log and sockets; as that same user it is a no-op; otherwise
+/// supervisord refuses to start.
+#[test]
+fn daemon_user_drops_privileges() {
+    use std::os::unix::fs::PermissionsExt;
+    let me = nix::unistd::getuid();
+    let target = if me.is_root() {
+        match nix::unistd::User::from_name("nobody") {
+            Ok(Some(u)) => u.uid,
+            _ => me,
+        }
+    } else {
+        me
+    };
+    let mut d = Daemon::prepare(
+        &format!("[supervisord]\nuser={target}\n\n[program:p]\ncommand=sleep 1000\nstartsecs=0\n"),
+        &[],
+    );
+    std::fs::set_permissions(d.dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    d.spawn();
+    d.wait_state("p", "RUNNING", WAIT);
+    let status = std::fs::read_to_string(format!("/proc/{}/status", d.pid())).unwrap();
+    let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    assert_eq!(
+        uid_line.split_whitespace().nth(1),
+        Some(target.to_string().as_str()),
+        "{uid_line}"
+    );
+    let log = d.main_log();
+    assert!(
+        log.contains(&format!("INFO Set uid to user {target} succeeded")),
+        "{log}"
+    );
+    assert!(!log.contains("running as root"), "{log}");
+    if !me.is_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("c.conf");
+        std::fs::write(
+            &conf,
+            support::base_conf(dir.path()) + "[supervisord]\nuser=root\n",
+        )
+        .unwrap();
+        let (out, code) = support::run(
+            std::process::Command::new(support::example_bin("supervisord"))
+                .arg("-n")
+                .arg("-c")
+                .arg(&conf),
+        );
+        assert_eq!(code, 2, "{out}");
+        assert!(
+            out.contains("Can't drop privilege as nonroot user"),
+            "{out}"
+        );
+    }
+}
