@@ -254,7 +254,7 @@ fn event_pool_rebuffers_on_fail_and_sends_group_and_tick_events() {
          \x20   data = sys.stdin.read(int(h['len']))\n\
          \x20   n += 1\n\
          \x20   res = 'FAIL' if n == 1 else 'OK'\n\
-         \x20   open(log, 'a').write(res + ' ' + h['eventname'] + ' ' + data.replace('\\n', ' ') + '\\n')\n\
+         \x20   open(log, 'a').write(res + ' ' + h['serial'] + '/' + h['poolserial'] + ' ' + h['eventname'] + ' ' + data.replace('\\n', ' ') + '\\n')\n\
          \x20   sys.stdout.write('RESULT %d\\n%s' % (len(res), res)); sys.stdout.flush()\n";
     let listener = "[eventlistener:listener]\ncommand=python3 -u %(here)s/listener.py\n\
                     events=SUPERVISOR_STATE_CHANGE,PROCESS_GROUP,TICK_5\nstartsecs=0\n\n\
@@ -264,15 +264,17 @@ fn event_pool_rebuffers_on_fail_and_sends_group_and_tick_events() {
     wait_until(WAIT, "SUPERVISOR_STATE_CHANGE_RUNNING", || {
         events().contains("SUPERVISOR_STATE_CHANGE_RUNNING")
     });
-    // What Python supervisord 4.2.5 sends on this config: the pool (priority
-    // -1) exists before the groups are added, so it gets its own group's
-    // event first; FAIL puts that event back at the head of the buffer.
+    // What Python supervisord 4.2.5 sends on this config (serial/poolserial,
+    // name, payload): the pool (priority -1) exists before the groups are
+    // added, so it gets its own group's event first; FAIL puts that event
+    // back at the head of the buffer, with the same serials; only events a
+    // pool takes are numbered.
     assert!(
         events().starts_with(
-            "FAIL PROCESS_GROUP_ADDED groupname:listener \n\
-             OK PROCESS_GROUP_ADDED groupname:listener \n\
-             OK PROCESS_GROUP_ADDED groupname:other \n\
-             OK SUPERVISOR_STATE_CHANGE_RUNNING \n"
+            "FAIL 0/0 PROCESS_GROUP_ADDED groupname:listener \n\
+             OK 0/0 PROCESS_GROUP_ADDED groupname:listener \n\
+             OK 1/1 PROCESS_GROUP_ADDED groupname:other \n\
+             OK 2/2 SUPERVISOR_STATE_CHANGE_RUNNING \n"
         ),
         "{}",
         events()
@@ -285,7 +287,7 @@ fn event_pool_rebuffers_on_fail_and_sends_group_and_tick_events() {
         ("extra: added process group\n".into(), 0)
     );
     wait_until(WAIT, "PROCESS_GROUP_ADDED", || {
-        events().contains("OK PROCESS_GROUP_ADDED groupname:extra ")
+        events().contains(" PROCESS_GROUP_ADDED groupname:extra ")
     });
     assert_eq!(ours(&d, &["stop", "extra"]), ("extra: stopped\n".into(), 0));
     assert_eq!(
@@ -293,12 +295,12 @@ fn event_pool_rebuffers_on_fail_and_sends_group_and_tick_events() {
         ("extra: removed process group\n".into(), 0)
     );
     wait_until(WAIT, "PROCESS_GROUP_REMOVED", || {
-        events().contains("OK PROCESS_GROUP_REMOVED groupname:extra ")
+        events().contains(" PROCESS_GROUP_REMOVED groupname:extra ")
     });
-    wait_until(WAIT, "TICK_5", || events().contains("OK TICK_5 when:"));
+    wait_until(WAIT, "TICK_5", || events().contains(" TICK_5 when:"));
     let when: u64 = events()
         .lines()
-        .find_map(|l| l.strip_prefix("OK TICK_5 when:"))
+        .find_map(|l| l.split_once(" TICK_5 when:").map(|(_, w)| w))
         .and_then(|w| w.trim().parse().ok())
         .expect("a when: value");
     assert_eq!(when % 5, 0, "{}", events());

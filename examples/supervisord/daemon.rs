@@ -260,8 +260,17 @@ impl Daemon {
             self.log
                 .error(&format!("cannot add group {}: {e}", cfg.name));
         }
+        let copy_to_mainlog = self.log.enabled(crate::config::LogLevel::Debug);
         for p in &group.procs {
             spawn_monitor(self, p);
+            if copy_to_mainlog {
+                events::spawn_mainlog_copy(
+                    self.log.clone(),
+                    &p.handle,
+                    p.config.name.clone(),
+                    cfg.pool.is_some(),
+                );
+            }
             if process::wants_output_events(&p.config) {
                 let (o, e) = (&p.config.stdout, &p.config.stderr);
                 events::spawn_output_events(

@@ -27,7 +27,8 @@ pub struct Event {
     pub name: String,
     /// Its body.
     pub payload: String,
-    /// The daemon-wide serial number.
+    /// The daemon-wide serial number (supervisord's GlobalSerial: 0, 1, ...,
+    /// counting only events some pool takes).
     pub serial: u64,
 }
 
@@ -35,6 +36,9 @@ pub struct Event {
 pub struct Bus {
     tx: broadcast::Sender<Arc<Event>>,
     serial: AtomicU64,
+    /// The subscriptions of each pool, by pool id.
+    pools: std::sync::Mutex<Vec<(u64, Vec<String>)>>,
+    next_pool: AtomicU64,
 }
 
 impl Bus {
@@ -42,17 +46,47 @@ impl Bus {
         Bus {
             tx: broadcast::channel(1024).0,
             serial: AtomicU64::new(0),
+            pools: std::sync::Mutex::new(Vec::new()),
+            next_pool: AtomicU64::new(0),
         }
     }
 
-    /// Publishes an event (dropped if no pool listens).
+    /// Publishes an event. One no pool subscribes to is dropped here, and
+    /// takes no serial number (supervisord numbers events as pools accept them).
     pub fn emit(&self, name: impl Into<String>, payload: impl Into<String>) {
-        let serial = self.serial.fetch_add(1, Ordering::SeqCst) + 1;
+        let name = name.into();
+        let wanted = self
+            .pools
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .any(|(_, subs)| subs.iter().any(|s| matches(s, &name)));
+        if !wanted {
+            return;
+        }
+        let serial = self.serial.fetch_add(1, Ordering::SeqCst);
         let _ = self.tx.send(Arc::new(Event {
-            name: name.into(),
+            name,
             payload: payload.into(),
             serial,
         }));
+    }
+
+    /// Registers a pool's subscriptions; its id, for [`Bus::unregister`].
+    fn register(&self, subscriptions: Vec<String>) -> u64 {
+        let id = self.next_pool.fetch_add(1, Ordering::SeqCst);
+        self.pools
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((id, subscriptions));
+        id
+    }
+
+    fn unregister(&self, id: u64) {
+        self.pools
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(i, _)| *i != id);
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
@@ -111,6 +145,65 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// Turns a process's output into PROCESS_LOG_* and PROCESS_COMMUNICATION_* events.
+/// With loglevel debug (or lower), supervisord copies every read of a
+/// child's output to the main log: `'name' stdout output:` and the text on
+/// the next lines (an event listener's protocol channel shows the bytes as
+/// Python prints them, `b'READY\n'`).
+pub fn spawn_mainlog_copy(log: Arc<Logger>, handle: &ProcessHandle, name: String, listener: bool) {
+    let mut rx = handle.subscribe_output();
+    let name = crate::ini::py_repr(&name);
+    tokio::spawn(async move {
+        loop {
+            let chunk = match rx.recv().await {
+                Ok(c) => c,
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(_) => return,
+            };
+            let ch = match chunk.stream {
+                Stream::Stdout => "stdout",
+                Stream::Stderr => "stderr",
+            };
+            let text = if listener && chunk.stream == Stream::Stdout {
+                py_bytes_repr(&chunk.data)
+            } else {
+                match std::str::from_utf8(&chunk.data) {
+                    Ok(t) => t.to_owned(),
+                    Err(_) => format!("Undecodable: {}", py_bytes_repr(&chunk.data)),
+                }
+            };
+            log.debug(&format!("{name} {ch} output:\n{text}"));
+        }
+    });
+}
+
+/// Python's `repr()` of a bytes object.
+pub fn py_bytes_repr(data: &[u8]) -> String {
+    let quote = if data.contains(&b'\'') && !data.contains(&b'"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(data.len() + 3);
+    out.push('b');
+    out.push(quote);
+    for &b in data {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            b if b as char == quote => {
+                out.push('\\');
+                out.push(quote);
+            }
+            0x20..=0x7e => out.push(b as char),
+            b => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out.push(quote);
+    out
+}
+
 pub fn spawn_output_events(
     bus: Arc<Bus>,
     handle: &ProcessHandle,
@@ -186,12 +279,46 @@ pub fn spawn_output_events(
     });
 }
 
+/// An event in a pool's buffer, with its pool serial.
+type Queued = (Arc<Event>, u64);
+
 #[derive(Debug)]
 enum ListenerState {
     Acknowledged,
     Ready,
-    Busy(Arc<Event>),
+    Busy(Queued),
     Unknown,
+}
+
+impl ListenerState {
+    fn name(&self) -> &'static str {
+        match self {
+            ListenerState::Acknowledged => "ACKNOWLEDGED",
+            ListenerState::Ready => "READY",
+            ListenerState::Busy(_) => "BUSY",
+            ListenerState::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+impl Listener {
+    /// supervisord's `_change_listener_state`: logged at debug, and UNKNOWN
+    /// with a warning. Returns the old state.
+    fn change(&mut self, to: ListenerState, log: &Logger) -> ListenerState {
+        log.debug(&format!(
+            "{}: {} -> {}",
+            self.name,
+            self.state.name(),
+            to.name()
+        ));
+        if matches!(to, ListenerState::Unknown) {
+            log.warn(&format!(
+                "{}: has entered the UNKNOWN state and will no longer receive events, this usually indicates the process violated the eventlistener protocol",
+                self.name
+            ));
+        }
+        std::mem::replace(&mut self.state, to)
+    }
 }
 
 struct Listener {
@@ -219,7 +346,7 @@ pub struct PoolSpec {
 }
 
 /// Starts one pool's dispatcher; it runs until the pool is removed.
-pub fn spawn_pool(bus: &Bus, log: Arc<Logger>, spec: PoolSpec) {
+pub fn spawn_pool(bus: &Arc<Bus>, log: Arc<Logger>, spec: PoolSpec) {
     let PoolSpec {
         name: pool,
         identifier,
@@ -229,6 +356,8 @@ pub fn spawn_pool(bus: &Bus, log: Arc<Logger>, spec: PoolSpec) {
         alive,
     } = spec;
     let mut events = bus.subscribe();
+    let pool_id = bus.register(subscriptions.clone());
+    let bus = bus.clone();
     let (chunk_tx, mut chunks) = tokio::sync::mpsc::unbounded_channel::<(usize, OutputChunk)>();
     let mut ls: Vec<Listener> = Vec::new();
     for (i, (name, handle)) in listeners.into_iter().enumerate() {
@@ -257,24 +386,33 @@ pub fn spawn_pool(bus: &Bus, log: Arc<Logger>, spec: PoolSpec) {
     }
     drop(chunk_tx);
     tokio::spawn(async move {
-        let mut queue: VecDeque<Arc<Event>> = VecDeque::new();
-        let mut poolserial = 0u64;
+        // Each event with its pool serial, given when the pool accepts it
+        // (0, 1, ...) and kept when it is rebuffered.
+        let mut queue: VecDeque<Queued> = VecDeque::new();
+        let mut next_poolserial = 0u64;
         loop {
             tokio::select! {
-                _ = alive.cancelled() => return,
+                _ = alive.cancelled() => {
+                    bus.unregister(pool_id);
+                    return;
+                }
                 ev = events.recv() => match ev {
                     Ok(ev) => {
                         if subscriptions.iter().any(|s| matches(s, &ev.name)) {
                             if queue.len() >= buffer_size.max(1) {
-                                if let Some(old) = queue.pop_front() {
+                                if let Some((old, _)) = queue.pop_front() {
                                     log.error(&format!("pool {pool} event buffer overflowed, discarding event {}", old.serial));
                                 }
                             }
-                            queue.push_back(ev);
+                            queue.push_back((ev, next_poolserial));
+                            next_poolserial += 1;
                         }
                     }
                     Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                    Err(_) => return,
+                    Err(_) => {
+                        bus.unregister(pool_id);
+                        return;
+                    }
                 },
                 Some((i, chunk)) = chunks.recv() => {
                     let l = &mut ls[i];
@@ -313,8 +451,9 @@ pub fn spawn_pool(bus: &Bus, log: Arc<Logger>, spec: PoolSpec) {
                 else {
                     break;
                 };
-                let Some(ev) = queue.pop_front() else { break };
-                poolserial += 1;
+                let Some((ev, poolserial)) = queue.pop_front() else {
+                    break;
+                };
                 let msg = format!(
                     "ver:3.0 server:{identifier} serial:{} pool:{pool} poolserial:{poolserial} eventname:{} len:{}\n{}",
                     ev.serial,
@@ -323,9 +462,17 @@ pub fn spawn_pool(bus: &Bus, log: Arc<Logger>, spec: PoolSpec) {
                     ev.payload
                 );
                 match l.handle.write_stdin(msg.as_bytes()).await {
-                    Ok(()) => l.state = ListenerState::Busy(ev),
+                    Ok(()) => {
+                        let serial = ev.serial;
+                        l.state = ListenerState::Busy((ev, poolserial));
+                        log.debug(&format!("event {serial} sent to listener {}", l.name));
+                    }
                     Err(_) => {
-                        queue.push_front(ev);
+                        log.debug(&format!(
+                            "epipe occurred while sending event {} to listener {}, listener state unchanged",
+                            ev.serial, l.name
+                        ));
+                        queue.push_front((ev, poolserial));
                         l.state = ListenerState::Acknowledged;
                     }
                 }
@@ -337,7 +484,7 @@ pub fn spawn_pool(bus: &Bus, log: Arc<Logger>, spec: PoolSpec) {
 /// Consumes what a listener wrote: `READY\n` makes it ready; `RESULT n\n` + n bytes
 /// finishes its event (`FAIL` returns the event to be rebuffered). Anything else
 /// puts it in UNKNOWN, where it gets no more events.
-fn advance(l: &mut Listener, log: &Logger) -> Option<Arc<Event>> {
+fn advance(l: &mut Listener, log: &Logger) -> Option<Queued> {
     let mut requeue = None;
     loop {
         match &l.state {
@@ -347,14 +494,9 @@ fn advance(l: &mut Listener, log: &Logger) -> Option<Arc<Event>> {
                 };
                 let line: Vec<u8> = l.buf.drain(..=pos).collect();
                 if line.trim_ascii() == b"READY" {
-                    l.state = ListenerState::Ready;
+                    l.change(ListenerState::Ready, log);
                 } else {
-                    log.error(&format!(
-                        "{}: bad result line from listener: {:?}",
-                        l.name,
-                        String::from_utf8_lossy(&line)
-                    ));
-                    l.state = ListenerState::Unknown;
+                    l.change(ListenerState::Unknown, log);
                 }
             }
             ListenerState::Busy(_) => {
@@ -366,36 +508,32 @@ fn advance(l: &mut Listener, log: &Logger) -> Option<Arc<Event>> {
                     .strip_prefix("RESULT ")
                     .and_then(|n| n.trim().parse::<usize>().ok())
                 else {
-                    log.error(&format!(
-                        "{}: bad result line from listener: {header:?}",
-                        l.name
-                    ));
-                    l.state = ListenerState::Unknown;
+                    log.warn(&format!("{}: bad result line: '{header}'", l.name));
+                    l.change(ListenerState::Unknown, log);
                     return requeue;
                 };
                 if l.buf.len() < pos + 1 + n {
                     return requeue;
                 }
                 let body: Vec<u8> = l.buf.drain(..pos + 1 + n).skip(pos + 1).collect();
-                let ListenerState::Busy(ev) =
-                    std::mem::replace(&mut l.state, ListenerState::Acknowledged)
-                else {
+                // supervisord's default_handler: anything but OK rejects
+                // the event, which goes back to the head of the buffer.
+                if body == b"OK" {
+                    log.debug(&format!("{}: event was processed", l.name));
+                } else {
+                    log.warn(&format!("{}: event was rejected", l.name));
+                }
+                let ListenerState::Busy(ev) = l.change(ListenerState::Acknowledged, log) else {
                     unreachable!()
                 };
                 if body != b"OK" {
-                    // supervisord's default_handler: anything but OK rejects
-                    // the event, which goes back to the head of the buffer.
-                    log.warn(&format!("{}: event was rejected", l.name));
                     requeue = Some(ev);
                 }
             }
             ListenerState::Ready | ListenerState::Unknown => {
                 if !l.buf.is_empty() && matches!(l.state, ListenerState::Ready) {
-                    log.error(&format!(
-                        "{}: unexpected output from a READY listener",
-                        l.name
-                    ));
-                    l.state = ListenerState::Unknown;
+                    // Spurious output while READY.
+                    l.change(ListenerState::Unknown, log);
                 }
                 l.buf.clear();
                 return requeue;
@@ -407,6 +545,15 @@ fn advance(l: &mut Listener, log: &Logger) -> Option<Arc<Event>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bytes_repr_like_python() {
+        // Expected values from Python 3: repr(b'...').
+        assert_eq!(py_bytes_repr(b"READY\n"), r"b'READY\n'");
+        assert_eq!(py_bytes_repr(b"it's"), r#"b"it's""#);
+        assert_eq!(py_bytes_repr(b"'\""), r#"b'\'"'"#);
+        assert_eq!(py_bytes_repr(b"a\\b\t\r\x00\xff~"), r"b'a\\b\t\r\x00\xff~'");
+    }
 
     #[test]
     fn subscriptions() {
