@@ -49,6 +49,18 @@ command=sh -c 'exit 3'
 startsecs=1
 startretries=0
 
+[program:quick]
+command=sh -c 'echo bye; exit 4'
+startsecs=0
+autorestart=false
+
+[program:nolog]
+command=sleep 1000
+startsecs=0
+stdout_logfile=NONE
+stderr_logfile=NONE
+autostart=false
+
 [program:w]
 command=sleep 1000
 process_name=w%(process_num)d
@@ -94,7 +106,7 @@ def start(cmd, tmp):
     )
     sock = os.path.join(tmp, "s.sock")
     deadline = time.time() + 30
-    want = {"good": "RUNNING", "echoer": "RUNNING", "fatal": "FATAL", "w0": "RUNNING", "w1": "RUNNING"}
+    want = {"good": "RUNNING", "echoer": "RUNNING", "fatal": "FATAL", "w0": "RUNNING", "w1": "RUNNING", "quick": "EXITED"}
     while time.time() < deadline:
         try:
             r = call(sock, "supervisor.getAllProcessInfo")
@@ -156,6 +168,38 @@ CALLS = [
     ("supervisor.getProcessInfo", ("grp:*",), True),
     ("supervisor.getProcessInfo", ("grp:nosuch",), True),
     ("supervisor.getProcessInfo", (), True),
+    ("supervisor.getProcessInfo", ("quick",), True),
+    ("supervisor.getProcessInfo", ("nolog",), True),
+    ("supervisor.readProcessStdoutLog", ("nolog", 0, 10), True),
+    ("supervisor.tailProcessStdoutLog", ("nolog", 0, 10), True),
+    ("supervisor.clearProcessLogs", ("nolog",), True),
+    ("supervisor.readProcessStdoutLog", ("quick", 0, 0), True),
+    ("supervisor.readProcessStdoutLog", ("quick", 100, 10), True),
+    ("supervisor.readProcessStdoutLog", ("quick", -100, 0), True),
+    ("supervisor.tailProcessStdoutLog", ("quick", 100, 10), True),
+    ("supervisor.tailProcessStdoutLog", ("quick", -5, 10), True),
+    ("supervisor.readLog", (10**9, 10), True),
+    ("supervisor.readLog", (0, -1), True),
+    # Not compared: a parameter of the wrong type inside a method (e.g.
+    # getProcessInfo(5), readLog("a", 1)) is an uncaught exception in
+    # supervisord, so HTTP 500; this daemon answers a fault instead.
+    ("supervisor.getProcessInfo", ("grp:",), True),
+    ("supervisor.getProcessInfo", (":w0",), True),
+    ("supervisor.getProcessInfo", ("grp:w0:x",), True),
+    ("supervisor.startProcess", (), True),
+    ("supervisor.startProcess", ("good", True, "y"), True),
+    ("supervisor.readProcessStderrLog", ("echoer", 0, 3), True),
+    ("supervisor.tailProcessStdoutLog", ("echoer", "0", 10), True),
+    ("system.methodHelp", ("supervisor.getState",), True),
+    ("system.methodHelp", ("system.multicall",), True),
+    ("system.methodSignature", ("system.multicall",), True),
+    ("system.listMethods", ("x",), True),
+    ("supervisor.sendRemoteCommEvent", (1, 2), True),
+    ("supervisor.signalProcess", ("good", 99999), True),
+    ("supervisor.signalProcess", ("good", "sigcont"), True),
+    ("supervisor.signalProcess", ("good", "SIGCONT"), True),
+    ("supervisor.signalProcess", ("good", "-1"), True),
+    ("supervisor.clearProcessLogs", ("grp:*",), True),
     ("supervisor.startProcess", ("good",), True),
     ("supervisor.startProcess", ("nosuch",), True),
     ("supervisor.startProcess", ("manual",), True),
@@ -172,6 +216,17 @@ CALLS = [
     ("supervisor.signalProcess", ("good", "CONT"), True),
     ("supervisor.signalProcessGroup", ("grp", "CONT"), True),
     ("supervisor.signalProcess", ("grp:*", 18), True),
+    ("supervisor.signalProcessGroup", ("grp", "NOPE"), True),
+    ("supervisor.signalProcessGroup", ("nosuch", "HUP"), True),
+    ("supervisor.signalAllProcesses", ("CONT",), True),
+    ("supervisor.signalProcess", ("quick", "HUP"), True),
+    ("supervisor.stopProcess", ("quick",), True),
+    ("supervisor.startProcess", ("nolog", False), True),
+    ("supervisor.sendProcessStdin", ("nolog", "x"), True),
+    ("supervisor.stopProcess", ("nolog",), True),
+    ("supervisor.stopProcessGroup", ("grp",), True),
+    ("supervisor.stopProcessGroup", ("grp",), True),
+    ("supervisor.startProcessGroup", ("grp", False), True),
     ("supervisor.readProcessStdoutLog", ("echoer", 0, 0), True),
     ("supervisor.readProcessStderrLog", ("echoer", 0, 0), True),
     ("supervisor.readProcessStdoutLog", ("echoer", -2, 0), True),

@@ -1,6 +1,6 @@
 //! Differential test of the XML-RPC interface: the example daemon against Python
 //! supervisord 4.2.5 (from the same venv as the stock supervisorctl), same config,
-//! 77 calls compared after masking pids, times and temp paths. The driver is
+//! ~120 calls compared after masking pids, times and temp paths. The driver is
 //! `tests/supervisord_rpc_diff.py` (Python's own `xmlrpc.client` reads both).
 
 mod supervisord_support;
