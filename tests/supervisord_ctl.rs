@@ -56,6 +56,34 @@ fn same_output_and_exit_codes_as_python_supervisorctl() {
         "update nosuch",
         "help",
         "help start",
+        "help",
+        "help EOF",
+        "help nosuch",
+        "maintail -50",
+        "maintail -f -f",
+        "maintail bogus",
+        "tail -100 done stderr",
+        "tail -x done",
+        "tail",
+        "pid all",
+        "pid idle nosuch",
+        "signal",
+        "signal CONT all",
+        "signal CONT grp:* idle",
+        "clear done",
+        "clear all",
+        "status grp:",
+        "status all",
+        "stop",
+        "avail extra",
+        "reread extra",
+        "version extra",
+        "shutdown extra",
+        "reload extra",
+        "add",
+        "remove",
+        "quit",
+        "exit",
         "help fg",
         "help open",
         "fg",
@@ -73,6 +101,14 @@ fn same_output_and_exit_codes_as_python_supervisorctl() {
             rs, py,
             "`supervisorctl {cmd}` differs (left: ours, right: Python)"
         );
+    }
+    for cmd in [
+        "add", "avail", "clear", "exit", "fg", "maintail", "open", "pid", "quit", "reload",
+        "remove", "reread", "restart", "shutdown", "signal", "start", "status", "stop", "tail",
+        "update", "version",
+    ] {
+        let args = ["help", cmd];
+        assert_eq!(ours(&d, &args), d.pyctl(&args), "`help {cmd}` differs");
     }
     // The shell (no command: `status` first, then a prompt per line; quit
     // prints a newline; shutdown asks first) and -i with a command (runs it

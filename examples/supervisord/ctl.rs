@@ -566,7 +566,7 @@ impl Ctl {
             ),
             "shutdown" => self.simple(&args, "shutdown", "supervisor.shutdown", "Shut down"),
             "version" => {
-                if !self.upcheck() {
+                if !self.no_args(&args, "version") || !self.upcheck() {
                     return;
                 }
                 match self.call("supervisor.getSupervisorVersion", &[]) {
@@ -587,6 +587,8 @@ impl Ctl {
                     }
                 },
             },
+            // do_quit / do_EOF print an empty line (the shell also stops).
+            "quit" | "exit" | "EOF" => self.output(""),
             "fg" => self.fg(&args),
             "open" => self.open(arg),
             _ => {
