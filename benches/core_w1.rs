@@ -15,7 +15,7 @@ use core_common::*;
 fn run(w: &str, args: &Args) -> String {
     let n = args.get("n", 1000) as usize;
     let settle_ms = args.get("settle_ms", 1);
-    runtime().block_on(async {
+    block_on(async {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let _sup = start_root(move |ctx| {
             let tx = tx.clone();

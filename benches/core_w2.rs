@@ -49,11 +49,12 @@ static GLOBAL: Counting = Counting;
 fn run(w: &str, args: &Args) -> String {
     let d = args.get("d", 10) as u32;
     let count = args.get("count_heap", 0) == 1;
-    runtime().block_on(async {
+    block_on(async {
         let done = TreeDone::new(d);
         let nodes = done.nodes;
         let before = proc_status_kb("VmRSS");
         COUNTING.store(count, Ordering::Relaxed);
+        let c0 = cpu_s();
         let t0 = Instant::now();
         let sup = Supervisor::new(TreeNode {
             level: 0,
@@ -61,6 +62,7 @@ fn run(w: &str, args: &Args) -> String {
             done: done.clone(),
         });
         let end = done.all_healthy().await;
+        let cpu_ms = (cpu_s() - c0) * 1000.0;
         let after = proc_status_kb("VmRSS");
         let heap = LIVE.load(Ordering::Relaxed);
         let heap = if count {
@@ -70,7 +72,7 @@ fn run(w: &str, args: &Args) -> String {
         };
         drop(sup);
         format!(
-            "{{\"peer\":\"{PEER}\",\"tokio_workers\":{},\"workload\":\"{w}\",\"depth\":{d},\"nodes\":{nodes},\"start_to_all_healthy_ms\":{:.3},\"rss_before_kb\":{before},\"rss_after_kb\":{after},\"peak_rss_kb\":{},\"rss_per_node_bytes\":{:.1}{heap}}}",
+            "{{\"peer\":\"{PEER}\",\"tokio_workers\":{},\"workload\":\"{w}\",\"depth\":{d},\"nodes\":{nodes},\"start_to_all_healthy_ms\":{:.3},\"rss_before_kb\":{before},\"rss_after_kb\":{after},\"peak_rss_kb\":{},\"rss_per_node_bytes\":{:.1},\"process_cpu_ms\":{cpu_ms:.0}{heap}}}",
             workers(),
             (end - t0).as_secs_f64() * 1000.0,
             proc_status_kb("VmHWM"),

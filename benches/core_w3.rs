@@ -16,7 +16,7 @@ use supervisor::Child;
 fn run(w: &str, args: &Args) -> String {
     let n = args.get("n", 1000) as usize;
     let d = args.get("d", 14) as u32;
-    runtime().block_on(async {
+    block_on(async {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let done = TreeDone::new(d);
         let tree = done.clone();

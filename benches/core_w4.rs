@@ -23,7 +23,7 @@ fn run(w: &str, args: &Args) -> String {
     let period = Duration::from_millis(args.get("period_ms", 10));
     let warmup = Duration::from_millis(args.get("warmup_ms", 1000));
     let window = Duration::from_millis(args.get("dur_ms", 5000));
-    runtime().block_on(async {
+    block_on(async {
         let shared = Arc::new(ChurnShared {
             base: Instant::now(),
             starts: Default::default(),
@@ -49,9 +49,17 @@ fn run(w: &str, args: &Args) -> String {
         };
         let g0 = per_group(&slots);
         shared.max_wait_ns.store(0, Ordering::Relaxed);
-        let (s0, c0, t0) = (shared.starts.load(Ordering::Relaxed), cpu_s(), Instant::now());
+        let (s0, c0, t0) = (
+            shared.starts.load(Ordering::Relaxed),
+            cpu_s(),
+            Instant::now(),
+        );
         tokio::time::sleep(window).await;
-        let (s1, c1, t1) = (shared.starts.load(Ordering::Relaxed), cpu_s(), Instant::now());
+        let (s1, c1, t1) = (
+            shared.starts.load(Ordering::Relaxed),
+            cpu_s(),
+            Instant::now(),
+        );
         let worst = shared.max_wait_ns.load(Ordering::Relaxed);
         let g1 = per_group(&slots);
         let wall = (t1 - t0).as_secs_f64();

@@ -153,11 +153,26 @@ fn medians(lines: &[String]) -> String {
         .join(" ")
 }
 
+/// The default multi-thread runtime (as `#[tokio::main]`; env
+/// `CORE_BENCH_RT=time` enables the time driver only).
 pub fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
+    let mut b = tokio::runtime::Builder::new_multi_thread();
+    if std::env::var("CORE_BENCH_RT").is_ok_and(|v| v == "time") {
+        b.enable_time();
+    } else {
+        b.enable_all();
+    }
+    b.build().expect("runtime")
+}
+
+/// Runs `f` on a fresh runtime and leaks the runtime: its teardown (dropping
+/// every task of the tree) is not part of any measurement, and the process
+/// exits right after.
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    let rt = runtime();
+    let out = rt.block_on(f);
+    std::mem::forget(rt);
+    out
 }
 
 pub fn workers() -> usize {

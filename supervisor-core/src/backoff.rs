@@ -20,7 +20,16 @@ use std::time::Duration;
 /// The default is the policy of the original Go library: exponential from
 /// 500 ms, multiplier 1.5, jitter ±50 %, capped at 60 s, never giving up.
 pub struct BackoffPolicy {
-    inner: Box<dyn backoff::backoff::Backoff + Send>,
+    inner: Policy,
+}
+
+/// The common policies are stored inline: every node has a policy, and most
+/// never die, so the default one is built only when first needed.
+enum Policy {
+    /// The default exponential policy, not built yet (its state is fresh).
+    Default,
+    Constant(Duration),
+    Custom(Box<dyn backoff::backoff::Backoff + Send>),
 }
 
 impl BackoffPolicy {
@@ -46,7 +55,9 @@ impl BackoffPolicy {
     /// The same delay after every death.
     #[must_use]
     pub fn constant(delay: Duration) -> Self {
-        Self::from_backoff(backoff::backoff::Constant::new(delay))
+        Self {
+            inner: Policy::Constant(delay),
+        }
     }
 
     /// Restart at once after every death (no delay at all).
@@ -60,27 +71,40 @@ impl BackoffPolicy {
     #[must_use]
     pub fn from_backoff(policy: impl backoff::backoff::Backoff + Send + 'static) -> Self {
         Self {
-            inner: Box::new(policy),
+            inner: Policy::Custom(Box::new(policy)),
         }
     }
 
     pub(crate) fn next(&mut self) -> Option<Duration> {
-        self.inner.next_backoff()
+        match &mut self.inner {
+            Policy::Default => {
+                *self = Self::exponential(
+                    Duration::from_millis(500),
+                    1.5,
+                    0.5,
+                    Duration::from_secs(60),
+                );
+                self.next()
+            }
+            Policy::Constant(d) => Some(*d),
+            Policy::Custom(b) => b.next_backoff(),
+        }
     }
 
     pub(crate) fn reset(&mut self) {
-        self.inner.reset();
+        match &mut self.inner {
+            Policy::Default | Policy::Constant(_) => {}
+            Policy::Custom(b) => b.reset(),
+        }
     }
 }
 
 impl Default for BackoffPolicy {
+    /// Exponential from 500 ms, multiplier 1.5, jitter ±50 %, capped at 60 s.
     fn default() -> Self {
-        Self::exponential(
-            Duration::from_millis(500),
-            1.5,
-            0.5,
-            Duration::from_secs(60),
-        )
+        Self {
+            inner: Policy::Default,
+        }
     }
 }
 

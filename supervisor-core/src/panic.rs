@@ -14,7 +14,6 @@ use std::pin::Pin;
 use std::sync::Once;
 use std::task::{Context, Poll};
 
-use crate::runnable::RunFuture;
 use crate::BoxError;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -52,31 +51,31 @@ pub(crate) struct Panic {
     pub(crate) payload: Box<dyn Any + Send>,
 }
 
-/// Polls a runnable's future with panics caught.
-pub(crate) struct CatchPanic {
-    fut: RunFuture,
-    mode: Mode,
-}
+/// How a runnable's panics are handled while it is polled.
+#[derive(Clone, Copy)]
+pub(crate) struct Catch(Mode);
 
-impl CatchPanic {
-    pub(crate) fn new(fut: RunFuture, propagate: bool) -> Self {
-        let mode = if propagate {
+impl Catch {
+    pub(crate) fn new(propagate: bool) -> Self {
+        Self(if propagate {
             Mode::Propagating
         } else {
             Mode::Catching
-        };
-        Self { fut, mode }
+        })
     }
-}
 
-impl Future for CatchPanic {
-    type Output = Result<Result<(), BoxError>, Panic>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mode = self.mode;
-        let fut = &mut self.fut;
-        let outer = MODE.with(|m| m.replace(mode));
-        let result = catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx)));
+    /// Polls a runnable's future with panics caught. Generic, so that the
+    /// runnable's future lives inline in its task (no extra box per run).
+    pub(crate) fn poll<F>(
+        self,
+        fut: Pin<&mut F>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Result<(), BoxError>, Panic>>
+    where
+        F: Future<Output = Result<(), BoxError>>,
+    {
+        let outer = MODE.with(|m| m.replace(self.0));
+        let result = catch_unwind(AssertUnwindSafe(|| fut.poll(cx)));
         MODE.with(|m| m.set(outer));
         match result {
             Ok(Poll::Pending) => Poll::Pending,

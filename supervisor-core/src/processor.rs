@@ -38,21 +38,23 @@
 //! The cost of one death is O(depth + size of the restarted subtree),
 //! whatever the size of the rest of the tree.
 
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::future::poll_fn;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::AbortHandle;
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 use tokio_util::sync::CancellationToken;
 use tokio_util::time::delay_queue::{DelayQueue, Key};
-use tracing::Instrument;
 
 use crate::event::{Event, EventKind, NodeInfo, ShutdownReport, Snapshot};
 use crate::node::{check_name, Child, Exit, Fatal, NodeState, Options, Restart, Signal};
-use crate::panic::{CatchPanic, Panic};
+use crate::panic::{Catch, Panic};
 use crate::runnable::ErasedRunnable;
 use crate::supervisor::Outcome;
 use crate::{BoxError, Context, Error, Supervisor};
@@ -60,7 +62,7 @@ use crate::{BoxError, Context, Error, Supervisor};
 /// Identifies one run of one node: the slot in the arena and the epoch of the
 /// run. Epochs are never reused, so a message from an older run is recognised
 /// and dropped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct NodeRef {
     idx: u32,
     epoch: u64,
@@ -175,8 +177,9 @@ struct Node {
     /// Waiting for an earlier member of its ordered group to become healthy.
     pending_start: bool,
     task: Option<AbortHandle>,
-    /// The grace or zombie timer of the stop ladder.
-    ladder: Option<Key>,
+    /// The pending step (grace or zombie timer) of the stop ladder: its
+    /// sequence number in [`Processor::ladders`].
+    ladder: Option<u64>,
     /// The restart timer, while waiting for backoff.
     restart: Option<(Key, Instant)>,
     /// The last death has not been paid for with a backoff delay yet.
@@ -199,11 +202,27 @@ struct Shutdown {
 pub(crate) struct Processor {
     nodes: Vec<Option<Node>>,
     free: Vec<u32>,
-    by_dn: HashMap<Arc<str>, u32>,
+    /// foldhash (hashbrown's default hasher): DNs are short and chosen by the
+    /// program, and SipHash was a visible part of the cost of adding a node.
+    by_dn: HashMap<Arc<str>, u32, foldhash::fast::RandomState>,
+    /// Scratch buffer for building DNs (one allocation per DN: its `Arc<str>`).
+    scratch: String,
     next_epoch: u64,
     rx: mpsc::UnboundedReceiver<Msg>,
     sup: Supervisor,
     timers: DelayQueue<Timer>,
+    /// Stop-ladder timers, one per cancelled running node, deleted lazily: a
+    /// node that ends just forgets its entry (`Node::ladder`), so the common
+    /// case, a cancelled node that returns in time, costs a heap push and no
+    /// timer-wheel work (a `DelayQueue` insert + remove cost ~1,500
+    /// instructions per cancellation). Entries are (deadline, seq, idx,
+    /// epoch, zombie step).
+    ladders: BinaryHeap<Reverse<LadderStep>>,
+    ladder_seq: u64,
+    /// One sleep for the earliest ladder deadline (created on first use).
+    ladder_sleep: Option<Pin<Box<Sleep>>>,
+    ladder_armed: Option<Instant>,
+    ladder_compact_at: usize,
     propagate_panics: bool,
     /// Nodes touched by the current batch; the necromancer looks only at these.
     dirty: Vec<u32>,
@@ -221,6 +240,17 @@ pub(crate) struct Processor {
 
 const ROOT: u32 = 0;
 
+/// A pending step of a node's stop ladder, ordered by deadline (then by
+/// sequence number, which also makes each step unique).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct LadderStep {
+    at: Instant,
+    seq: u64,
+    node: NodeRef,
+    /// Giving up on the node as a zombie (else: aborting it after its grace).
+    zombie: bool,
+}
+
 impl Processor {
     pub(crate) fn new(
         root: Child,
@@ -232,11 +262,17 @@ impl Processor {
         let mut p = Self {
             nodes: Vec::new(),
             free: Vec::new(),
-            by_dn: HashMap::new(),
+            by_dn: HashMap::default(),
+            scratch: String::new(),
             next_epoch: 1,
             rx,
             sup,
             timers: DelayQueue::new(),
+            ladders: BinaryHeap::new(),
+            ladder_seq: 0,
+            ladder_sleep: None,
+            ladder_armed: None,
+            ladder_compact_at: 1024,
             propagate_panics,
             dirty: Vec::new(),
             drained: Vec::new(),
@@ -272,6 +308,10 @@ impl Processor {
                 Some(expired) = poll_fn(|cx| self.timers.poll_expired(cx)), if !self.timers.is_empty() => {
                     self.on_timer(expired.into_inner());
                 }
+                () = poll_fn(|cx| match &mut self.ladder_sleep {
+                    Some(sleep) => sleep.as_mut().poll(cx),
+                    None => Poll::Pending,
+                }), if self.ladder_armed.is_some() => self.on_ladder(),
             }
             self.necromancer();
             self.check_settled();
@@ -375,9 +415,6 @@ impl Processor {
     }
 
     fn forget(&mut self, idx: u32, node: Node) {
-        if let Some(k) = node.ladder {
-            self.timers.remove(&k);
-        }
         if let Some((k, _)) = node.restart {
             self.timers.remove(&k);
         }
@@ -417,21 +454,16 @@ impl Processor {
             epoch: node.epoch,
         };
         let ctx = Context::new(r, node.dn.clone(), node.token.clone(), sup.clone());
-        let span = ctx.span().clone();
-        let fut = CatchPanic::new(node.runnable.clone().start(ctx), propagate);
         let guard = ExitGuard {
             sup,
             node: r,
             armed: true,
         };
-        let handle = tokio::spawn(
-            async move {
-                let result = fut.await;
-                guard.report(result);
-            }
-            .instrument(span),
-        );
-        node.task = Some(handle.abort_handle());
+        let handle = node
+            .runnable
+            .clone()
+            .spawn(ctx, guard, Catch::new(propagate));
+        node.task = Some(handle);
         node.running = true;
         node.pending_start = false;
         node.started_at = Some(Instant::now());
@@ -450,9 +482,7 @@ impl Processor {
         let node = self.node_mut(idx);
         node.running = false;
         node.task = None;
-        if let Some(k) = node.ladder.take() {
-            self.timers.remove(&k);
-        }
+        node.ladder = None;
         let mut cur = Some(idx);
         while let Some(i) = cur {
             let n = self.nodes[i as usize].as_mut().expect("live node index");
@@ -493,7 +523,7 @@ impl Processor {
     }
 
     fn on_exit(&mut self, r: NodeRef, result: Option<RunResult>) {
-        if self.zombies.remove(&r) {
+        if !self.zombies.is_empty() && self.zombies.remove(&r) {
             return;
         }
         let Some(node) = self.get(r) else { return };
@@ -646,24 +676,41 @@ impl Processor {
         Ok(())
     }
 
+    /// Builds `parent_dn.name` in the scratch buffer.
+    fn scratch_dn(&mut self, parent: u32, name: &str) {
+        let p = self.nodes[parent as usize]
+            .as_ref()
+            .expect("live node index");
+        self.scratch.clear();
+        self.scratch.push_str(&p.dn);
+        self.scratch.push('.');
+        self.scratch.push_str(name);
+    }
+
     fn check_new_names<'a>(
-        &self,
+        &mut self,
         parent: u32,
-        names: impl Iterator<Item = &'a str>,
+        names: impl Iterator<Item = &'a str> + Clone,
     ) -> Result<(), Error> {
-        let p = self.node(parent);
-        let mut seen = HashSet::new();
-        for name in names {
+        // Duplicates within the batch: a linear scan for the usual few names.
+        let mut seen = (names.clone().nth(16).is_some()).then(HashSet::new);
+        for (i, name) in names.clone().enumerate() {
+            let bad = |reason| Error::InvalidName {
+                parent: self.node(parent).dn.to_string(),
+                name: name.to_owned(),
+                reason,
+            };
             if let Err(reason) = check_name(name) {
-                return Err(Error::InvalidName {
-                    parent: p.dn.to_string(),
-                    name: name.to_owned(),
-                    reason,
-                });
+                return Err(bad(reason));
             }
-            if !seen.insert(name) || self.by_dn.contains_key(format!("{}.{name}", p.dn).as_str()) {
+            let twice = match &mut seen {
+                Some(seen) => !seen.insert(name),
+                None => names.clone().take(i).any(|n| n == name),
+            };
+            self.scratch_dn(parent, name);
+            if twice || self.by_dn.contains_key(self.scratch.as_str()) {
                 return Err(Error::DuplicateName {
-                    parent: p.dn.to_string(),
+                    parent: self.node(parent).dn.to_string(),
                     name: name.to_owned(),
                 });
             }
@@ -674,15 +721,20 @@ impl Processor {
     /// Adds a group of (already validated) children under `parent` and starts them.
     fn insert_group(&mut self, parent: u32, children: Vec<Child>, ordered: bool, dynamic: bool) {
         let g = self.node(parent).groups.len();
-        let parent_dn = self.node(parent).dn.clone();
         let parent_cancelled = self.node(parent).token.is_cancelled();
         let mut members = Vec::with_capacity(children.len());
         for child in children {
-            let dn: Arc<str> = Arc::from(format!("{parent_dn}.{}", child.name));
+            self.scratch_dn(parent, &child.name);
+            let dn: Arc<str> = Arc::from(self.scratch.as_str());
             let c = self.alloc(Some(parent), g, dn, child, dynamic);
             members.push(c);
         }
         let p = self.node_mut(parent);
+        // Most nodes have one group: do not let the first push reserve four.
+        if p.groups.is_empty() {
+            p.groups.reserve_exact(1);
+            p.children.reserve_exact(members.len());
+        }
         p.children.extend_from_slice(&members);
         p.groups.push(Group {
             members: members.clone(),
@@ -792,8 +844,7 @@ impl Processor {
             };
             let grace = node.opts.grace;
             let dn = node.dn.clone();
-            let key = self.timers.insert(Timer::Grace(r), grace);
-            self.node_mut(idx).ladder = Some(key);
+            self.arm_ladder(r, false, grace);
             self.emit(&dn, EventKind::Cancelling);
         }
     }
@@ -843,6 +894,70 @@ impl Processor {
         self.node_mut(parent).groups[g].sweep = None;
     }
 
+    /// Schedules the next step of a node's stop ladder: the abort after its
+    /// grace period (`zombie == false`), or giving up on it as a zombie.
+    fn arm_ladder(&mut self, r: NodeRef, zombie: bool, delay: Duration) {
+        let at = Instant::now() + delay;
+        let seq = self.ladder_seq;
+        self.ladder_seq += 1;
+        self.ladders.push(Reverse(LadderStep {
+            at,
+            seq,
+            node: r,
+            zombie,
+        }));
+        self.node_mut(r.idx).ladder = Some(seq);
+        if self.ladder_armed.is_none_or(|armed| at < armed) {
+            self.arm_ladder_sleep(at);
+        }
+        if self.ladders.len() >= self.ladder_compact_at {
+            // Drop the entries of nodes that ended (amortized O(1) per push).
+            let nodes = &self.nodes;
+            self.ladders.retain(|Reverse(step)| {
+                nodes
+                    .get(step.node.idx as usize)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|n| n.epoch == step.node.epoch && n.ladder == Some(step.seq))
+            });
+            self.ladder_compact_at = (2 * self.ladders.len()).max(1024);
+        }
+    }
+
+    fn arm_ladder_sleep(&mut self, at: Instant) {
+        match &mut self.ladder_sleep {
+            Some(sleep) => sleep.as_mut().reset(at),
+            None => self.ladder_sleep = Some(Box::pin(tokio::time::sleep_until(at))),
+        }
+        self.ladder_armed = Some(at);
+    }
+
+    /// The ladder sleep fired: runs the steps that are due and still current.
+    fn on_ladder(&mut self) {
+        self.ladder_armed = None;
+        let now = Instant::now();
+        while let Some(&Reverse(LadderStep {
+            at,
+            seq,
+            node: r,
+            zombie,
+        })) = self.ladders.peek()
+        {
+            if at > now {
+                self.arm_ladder_sleep(at);
+                break;
+            }
+            self.ladders.pop();
+            if self.get(r).is_some_and(|n| n.ladder == Some(seq)) {
+                self.node_mut(r.idx).ladder = None;
+                self.on_timer(if zombie {
+                    Timer::Zombie(r)
+                } else {
+                    Timer::Grace(r)
+                });
+            }
+        }
+    }
+
     fn on_timer(&mut self, timer: Timer) {
         match timer {
             Timer::Restart(r) => {
@@ -872,8 +987,7 @@ impl Processor {
                 let grace = node.opts.grace;
                 let dn = node.dn.clone();
                 tracing::warn!(dn = %dn, ?grace, "runnable ignored cancellation; aborting it");
-                let key = self.timers.insert(Timer::Zombie(r), grace);
-                self.node_mut(idx).ladder = Some(key);
+                self.arm_ladder(r, true, grace);
                 if let Some(s) = &mut self.shutdown {
                     s.aborted.push(dn.to_string());
                 }
@@ -1415,14 +1529,14 @@ fn reply_all(replies: Vec<Reply>, r: Result<(), Error>) {
 
 /// Reports a runnable's end to the processor, also when its task is aborted
 /// (then the future, and this guard with it, is dropped without a result).
-struct ExitGuard {
+pub(crate) struct ExitGuard {
     sup: Supervisor,
     node: NodeRef,
     armed: bool,
 }
 
 impl ExitGuard {
-    fn report(mut self, result: RunResult) {
+    pub(crate) fn report(mut self, result: RunResult) {
         self.armed = false;
         self.sup.send(Msg::Exited {
             node: self.node,

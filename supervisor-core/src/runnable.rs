@@ -2,9 +2,13 @@
 //! type-erased form the processor stores.
 
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
+use tokio::task::AbortHandle;
+use tracing::Instrument;
+
+use crate::panic::Catch;
+use crate::processor::ExitGuard;
 use crate::{BoxError, Context};
 
 /// Work that a supervisor runs, and runs again after each restart.
@@ -56,15 +60,25 @@ where
     }
 }
 
-pub(crate) type RunFuture = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>;
-
-/// A runnable behind an `Arc`, with its future boxed and its error erased.
+/// A runnable behind an `Arc`, its type erased: it spawns its own task, so
+/// that the task holds the runnable's concrete future inline.
 pub(crate) trait ErasedRunnable: Send + Sync + 'static {
-    fn start(self: Arc<Self>, ctx: Context) -> RunFuture;
+    fn spawn(self: Arc<Self>, ctx: Context, guard: ExitGuard, catch: Catch) -> AbortHandle;
 }
 
 impl<R: Runnable> ErasedRunnable for R {
-    fn start(self: Arc<Self>, ctx: Context) -> RunFuture {
-        Box::pin(async move { self.run(ctx).await.map_err(Into::into) })
+    fn spawn(self: Arc<Self>, ctx: Context, guard: ExitGuard, catch: Catch) -> AbortHandle {
+        let span = ctx.span().clone();
+        let task = async move {
+            let run = async move { self.run(ctx).await.map_err(Into::into) };
+            let mut run = std::pin::pin!(run);
+            let result = std::future::poll_fn(|cx| catch.poll(run.as_mut(), cx)).await;
+            guard.report(result);
+        };
+        if span.is_disabled() {
+            tokio::spawn(task).abort_handle()
+        } else {
+            tokio::spawn(task.instrument(span)).abort_handle()
+        }
     }
 }

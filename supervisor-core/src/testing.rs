@@ -235,7 +235,10 @@ impl Puppet {
     async fn end_with(&self, command: Command) {
         let ctx = self.wait_starts(1).await;
         let mut events = ctx.supervisor().subscribe();
-        let ends = self.shared.state.borrow().ends;
+        let (ends, starts) = {
+            let s = self.shared.state.borrow();
+            (s.ends, s.starts)
+        };
         let _ = self.shared.commands.send(command);
         // Wait for the run to end, then for the supervisor to report it.
         let mut rx = self.shared.state.subscribe();
@@ -254,12 +257,37 @@ impl Puppet {
             tokio::select! {
                 e = events.recv() => match e {
                     Ok(e) if *e.dn == *dn && matches!(e.kind, EventKind::Exited { .. }) => break,
-                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Ok(_) => {}
+                    // Too many events to follow (the event may be lost): ask
+                    // the processor instead.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        self.wait_handled(&sup, &dn, starts).await;
+                        break;
+                    }
                     Err(_) => break,
                 },
                 // A propagated panic ends the supervisor: resume it here.
                 _ = sup.wait() => break,
             }
+        }
+    }
+}
+
+impl Puppet {
+    /// Waits until the processor has handled the end of the run that was
+    /// current when the puppet had started `starts` runs: the node is no
+    /// longer running, or a new run has started.
+    async fn wait_handled(&self, sup: &Supervisor, dn: &str, starts: u32) {
+        loop {
+            if self.starts() > starts {
+                return;
+            }
+            match sup.snapshot().await {
+                Ok(snap) if snap.get(dn).is_some_and(|n| n.running) => {}
+                _ => return,
+            }
+            // The run's exit message may not be queued yet.
+            tokio::task::yield_now().await;
         }
     }
 }

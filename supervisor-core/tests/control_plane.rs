@@ -367,3 +367,45 @@ async fn ordered_group_restarts_in_order_after_a_death() {
     ps[0].healthy().await.unwrap();
     ps[1].wait_starts(2).await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn grace_is_exact_after_many_cancellations() {
+    // Each cancelled member arms a grace step; those of members that return
+    // in time are forgotten lazily. After thousands of them, the one member
+    // that ignores cancellation must still be aborted exactly at its grace.
+    let (deaf, trigger) = (Puppet::ignoring_cancel(), Puppet::new());
+    let (rd, rt) = (deaf.runnable(), trigger.runnable());
+    let sup = Supervisor::new(root_with_group(move || {
+        // Siblings are cancelled last to first: the deaf member's step is
+        // the oldest entry when the ladder is compacted.
+        let mut group = vec![Child::new("trigger", rt.clone()).backoff(BackoffPolicy::immediate())];
+        group.extend((0..1500).map(|i| {
+            Child::new(format!("m{i}"), |ctx: Context| async move {
+                ctx.signal(Signal::Healthy)?;
+                ctx.cancelled().await;
+                Ok::<_, Error>(())
+            })
+        }));
+        group.push(Child::new("deaf", rd.clone()).grace(Duration::from_secs(2)));
+        group
+    }));
+    sup.settled().await;
+    for round in 1..=3u32 {
+        trigger.wait_starts(round).await;
+        let t0 = Instant::now();
+        trigger.die().await;
+        tokio::time::timeout(Duration::from_secs(60), deaf.wait_starts(round + 1))
+            .await
+            .expect("the deaf member was aborted and restarted with its group");
+        assert_eq!(
+            t0.elapsed(),
+            Duration::from_secs(2),
+            "round {round}: the group restarted when the deaf member was aborted"
+        );
+        assert_eq!(deaf.state().cancels, round);
+        sup.settled().await;
+    }
+    let report = sup.shutdown(Duration::from_secs(5)).await.unwrap();
+    assert_eq!(report.aborted, ["root.deaf"]);
+    assert_eq!(report.elapsed, Duration::from_secs(2));
+}

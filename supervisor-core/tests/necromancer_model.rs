@@ -141,6 +141,28 @@ fn check(spec: Spec, kill_idx: Vec<usize>) -> Result<(), TestCaseError> {
         // never settles; fail rather than hang.
         let settled = tokio::time::timeout(Duration::from_secs(3600), h.settled()).await;
         prop_assert!(settled.is_ok(), "never settled after killing {:?}", killed);
+        // Settled means nothing is left to do for the processor; the tasks it
+        // spawned last may not have run yet. Wait (in virtual time) until every
+        // node is healthy again.
+        let healthy = tokio::time::timeout(Duration::from_secs(3600), async {
+            loop {
+                let snap = h.snapshot().await.unwrap();
+                if snap
+                    .nodes
+                    .iter()
+                    .all(|n| n.state == supervisor_core::NodeState::Healthy)
+                {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        })
+        .await;
+        prop_assert!(
+            healthy.is_ok(),
+            "not all healthy after killing {:?}",
+            killed
+        );
         let scheduled: BTreeSet<String> = drain(&mut events)
             .into_iter()
             .filter(|e| matches!(e.kind, EventKind::RestartScheduled { .. }))
@@ -159,11 +181,6 @@ fn check(spec: Spec, kill_idx: Vec<usize>) -> Result<(), TestCaseError> {
                 killed
             );
         }
-        let snap = h.snapshot().await.unwrap();
-        prop_assert!(snap
-            .nodes
-            .iter()
-            .all(|n| n.state == supervisor_core::NodeState::Healthy));
         Ok(())
     })
 }
