@@ -213,6 +213,11 @@ fn child_environment_directory_umask_and_redirect_stderr() {
         std::fs::read_to_string(d.path("env-06.log")).unwrap_or_default() == want
     });
     assert!(d.path("env-05.log").exists());
+    // loglevel=debug: supervisord copies child output to the main log.
+    wait_until(WAIT, "the output copied to the main log", || {
+        d.main_log()
+            .contains("DEBG 'env6' stdout output:\nfoo=bar, baz\n")
+    });
     let r = d.rpc("supervisor.getProcessInfo", &param("env:env6"));
     assert_eq!(
         extract_member(&r, "stderr_logfile").as_deref(),
@@ -361,4 +366,51 @@ fn daemon_user_drops_privileges() {
             "{out}"
         );
     }
+}
+
+/// `logfile=syslog` and `stdout_syslog=true`: one datagram per line to the
+/// syslog socket, as Python's syslog.syslog() sends them.
+#[test]
+fn syslog_main_log_and_child_output() {
+    use std::os::unix::net::UnixDatagram;
+    let mut d = Daemon::prepare(
+        "[supervisord]\nlogfile=syslog\n\n\
+         [program:talker]\ncommand=sh -c 'echo hello; echo two; sleep 1000'\nstartsecs=0\n\
+         stdout_logfile=NONE\nstdout_syslog=true\n",
+        &[],
+    );
+    let path = d.path("log.sock");
+    let sock = UnixDatagram::bind(&path).unwrap();
+    sock.set_read_timeout(Some(std::time::Duration::from_millis(200)))
+        .unwrap();
+    d.env.push((
+        "SUPERVISORD_SYSLOG_SOCKET".into(),
+        path.display().to_string(),
+    ));
+    d.spawn();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    wait_until(WAIT, "both kinds of message", || {
+        while let Ok(n) = sock.recv(&mut buf) {
+            got.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        }
+        got.iter().any(|m| m.ends_with(" supervisord: talker two"))
+            && got
+                .iter()
+                .any(|m| m.contains(" INFO spawned: 'talker' with pid "))
+    });
+    let hello = got
+        .iter()
+        .find(|m| m.ends_with(" supervisord: talker hello"))
+        .expect("the first line");
+    // <14> (user.info), an RFC 3164 time stamp, the ident.
+    assert!(hello.starts_with("<14>"), "{hello}");
+    assert_eq!(
+        hello.len(),
+        "<14>Nov 23 18:20:01 supervisord: talker hello".len()
+    );
+    assert!(
+        !d.path("main.log").exists(),
+        "logfile=syslog writes no file"
+    );
 }

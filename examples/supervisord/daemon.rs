@@ -216,6 +216,7 @@ impl Daemon {
                         stdout_path: stdout_path.as_ref(),
                         stderr_path: stderr_path.as_ref(),
                         listener: cfg.pool.is_some(),
+                        mainlog_copy: self.log.enabled(crate::config::LogLevel::Debug),
                     },
                 );
                 Arc::new(Proc {
@@ -263,6 +264,13 @@ impl Daemon {
         let copy_to_mainlog = self.log.enabled(crate::config::LogLevel::Debug);
         for p in &group.procs {
             spawn_monitor(self, p);
+            if p.config.stdout.syslog || p.config.stderr.syslog {
+                crate::syslog::spawn_child_syslog(
+                    &p.handle,
+                    p.config.name.clone(),
+                    [p.config.stdout.syslog, p.config.stderr.syslog],
+                );
+            }
             if copy_to_mainlog {
                 events::spawn_mainlog_copy(
                     self.log.clone(),

@@ -19,6 +19,8 @@ pub struct Logger {
     max_bytes: u64,
     backups: u32,
     file: Mutex<Option<(File, u64)>>,
+    /// `logfile=syslog`: each message also goes to syslog.
+    syslog: bool,
 }
 
 fn level_name(level: LogLevel) -> &'static str {
@@ -49,7 +51,14 @@ impl Logger {
             max_bytes,
             backups,
             file: Mutex::new(None),
+            syslog: false,
         }
+    }
+
+    /// Sends every message to syslog too (supervisord's `logfile=syslog`).
+    pub fn with_syslog(mut self) -> Self {
+        self.syslog = true;
+        self
     }
 
     /// The log file, if any.
@@ -76,6 +85,16 @@ impl Logger {
         );
         if self.echo {
             let _ = io::stdout().write_all(line.as_bytes());
+        }
+        if self.syslog {
+            // supervisord's SyslogHandler: the whole format, line by line.
+            let stamp = now.format("%Y-%m-%d %H:%M:%S,%3f").to_string();
+            let lines: Vec<String> = msg
+                .trim_end_matches('\n')
+                .split('\n')
+                .map(|l| format!("{stamp} {} {l}", level_name(level)))
+                .collect();
+            crate::syslog::send(&lines.join("\n"));
         }
         let Some(path) = &self.path else { return };
         let mut guard = self.file.lock().unwrap_or_else(|e| e.into_inner());

@@ -21,6 +21,7 @@ mod ini;
 mod logging;
 mod process;
 mod rpc;
+mod syslog;
 mod web;
 mod xmlrpc;
 
@@ -454,7 +455,7 @@ fn run(cli: Cli, argv0: &str) -> i32 {
         eprintln!("could not write pidfile {}: {e}", pidfile.display());
     }
     let s = &cfg.supervisord;
-    let log = Arc::new(Logger::new(
+    let mut logger = Logger::new(
         match &s.logfile {
             MainLogFile::Path(p) => Some(p.clone()),
             MainLogFile::Syslog => None,
@@ -463,7 +464,11 @@ fn run(cli: Cli, argv0: &str) -> i32 {
         s.logfile_maxbytes.max(0) as u64,
         s.logfile_backups.clamp(0, 10_000) as u32,
         s.nodaemon && !s.silent,
-    ));
+    );
+    if s.logfile == MainLogFile::Syslog {
+        logger = logger.with_syslog();
+    }
+    let log = Arc::new(logger);
     if std::env::var_os("RUST_LOG").is_some() {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())

@@ -278,6 +278,8 @@ pub struct SpawnEnv<'a> {
     pub stderr_path: Option<&'a PathBuf>,
     /// An event listener: stdout is the protocol channel, not a log.
     pub listener: bool,
+    /// The main log copies child output (loglevel debug or lower).
+    pub mainlog_copy: bool,
 }
 
 /// Builds the node of a process instance.
@@ -320,13 +322,15 @@ pub fn build(cfg: &ProcessConfig, env: &SpawnEnv<'_>) -> Built {
                     .backups(s.logfile_backups.clamp(0, u32::MAX as i64) as u32),
             );
         }
-        // PROCESS_LOG_* and PROCESS_COMMUNICATION_* events read the output channel.
-        if s.events_enabled || s.capture_maxbytes > 0 {
+        // PROCESS_LOG_* and PROCESS_COMMUNICATION_* events, syslog and the
+        // main log's copy read the output channel.
+        if s.events_enabled || s.capture_maxbytes > 0 || s.syslog || env.mainlog_copy {
             out = out.channel();
         }
         out
     };
-    let watched = wants_output_events(cfg);
+    let watched =
+        wants_output_events(cfg) || cfg.stdout.syslog || cfg.stderr.syslog || env.mainlog_copy;
     // The output channel's ring is allocated up front: keep it minimal unless a
     // listener pool or the output events read it.
     let stdout = if env.listener {

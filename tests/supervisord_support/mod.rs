@@ -91,6 +91,8 @@ pub struct Daemon {
     pub sock: PathBuf,
     pub child: Option<Child>,
     pub ctl: Option<PathBuf>,
+    /// Extra environment of the daemon.
+    pub env: Vec<(String, String)>,
 }
 
 /// The `[supervisord]`, `[unix_http_server]`, `[rpcinterface]` and `[supervisorctl]`
@@ -130,6 +132,7 @@ impl Daemon {
             sock,
             child: None,
             ctl: python_ctl(),
+            env: Vec::new(),
         }
     }
 
@@ -138,6 +141,7 @@ impl Daemon {
             .arg("-n")
             .arg("-c")
             .arg(&self.conf)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
