@@ -329,3 +329,58 @@ fn fg_streams_output_and_forwards_stdin() {
         text(&out)
     );
 }
+
+/// `tail -f` and `maintail -f` stream until interrupted, as Python's do.
+#[test]
+fn tail_f_and_maintail_f_stream() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let d = Daemon::start(
+        "[program:talk]\ncommand=sh -c 'echo first-line; echo err-line >&2; sleep 1000'\nstartsecs=0\n",
+    );
+    d.wait_state("talk", "RUNNING", WAIT);
+    for (args, want) in [
+        (&["tail", "-f", "talk"][..], "first-line"),
+        (&["tail", "-f", "talk", "stderr"][..], "err-line"),
+        (&["maintail", "-f"][..], "spawned: 'talk'"),
+    ] {
+        let mut child = Command::new(support::example_bin("supervisorctl"))
+            .arg("-c")
+            .arg(&d.conf)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let want_owned = want.to_owned();
+        let reader = std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+                if String::from_utf8_lossy(&buf).contains(&want_owned) {
+                    break;
+                }
+            }
+            String::from_utf8_lossy(&buf).into_owned()
+        });
+        support::wait_until(WAIT, &format!("{args:?} shows {want}"), || {
+            reader.is_finished()
+        });
+        let out = reader.join().unwrap();
+        assert!(
+            out.starts_with("==> Press Ctrl-C to exit <==\n") && out.contains(want),
+            "{args:?}: {out}"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "{args:?} keeps following"
+        );
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
