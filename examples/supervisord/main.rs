@@ -635,6 +635,12 @@ async fn serve(
                 d.stop_all_ordered().await;
                 let _ = sup.shutdown(Duration::from_secs(30)).await;
                 log.debug("supervisord stopped");
+                // The reply to the `shutdown` call that got us here is written
+                // by its connection's task, which the runtime drops on exit:
+                // give it time to go out (supervisord writes it before its
+                // loop ends). Without this, a shutdown with nothing to stop
+                // could exit first and the client saw its connection closed.
+                tokio::time::sleep(Duration::from_millis(250)).await;
                 return 0;
             }
             Action::Restart => {
