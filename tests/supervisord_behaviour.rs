@@ -199,7 +199,7 @@ fn startup_cleanup_rlimits_and_main_log_rotation() {
 #[test]
 fn child_environment_directory_umask_and_redirect_stderr() {
     let d = Daemon::start(
-        "[program:env]\ncommand=sh -c 'echo foo=$FOO; echo enabled=$SUPERVISOR_ENABLED name=$SUPERVISOR_PROCESS_NAME group=$SUPERVISOR_GROUP_NAME url=$SUPERVISOR_SERVER_URL; pwd; umask; echo to-stderr >&2; sleep 1000'\n\
+        "[program:env]\ncommand=sh -c 'echo foo=$FOO; echo enabled=$SUPERVISOR_ENABLED name=$SUPERVISOR_PROCESS_NAME group=$SUPERVISOR_GROUP_NAME url=$SUPERVISOR_SERVER_URL; pwd; umask; echo to-stderr >&2; exec sleep 1000'\n\
          environment=FOO=\"bar, baz\"\ndirectory=/\numask=027\nredirect_stderr=true\nstartsecs=0\n\
          numprocs=2\nnumprocs_start=5\nprocess_name=env%(process_num)d\n\
          stdout_logfile=%(here)s/env-%(process_num)02d.log\n",
@@ -375,7 +375,7 @@ fn syslog_main_log_and_child_output() {
     use std::os::unix::net::UnixDatagram;
     let mut d = Daemon::prepare(
         "[supervisord]\nlogfile=syslog\n\n\
-         [program:talker]\ncommand=sh -c 'echo hello; echo two; sleep 1000'\nstartsecs=0\n\
+         [program:talker]\ncommand=sh -c 'echo hello; echo two; exec sleep 1000'\nstartsecs=0\n\
          stdout_logfile=NONE\nstdout_syslog=true\n",
         &[],
     );

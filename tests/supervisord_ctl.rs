@@ -240,7 +240,7 @@ fn fg_streams_output_and_forwards_stdin() {
     use std::process::{Command, Stdio};
     use std::sync::{Arc, Mutex};
 
-    let d = Daemon::start("[program:cat]\ncommand=sh -c 'echo started; cat'\nstartsecs=0\n");
+    let d = Daemon::start("[program:cat]\ncommand=sh -c 'echo started; exec cat'\nstartsecs=0\n");
     d.wait_state("cat", "RUNNING", WAIT);
     let fg = || {
         let mut child = Command::new(support::example_bin("supervisorctl"))
@@ -336,7 +336,7 @@ fn tail_f_and_maintail_f_stream() {
     use std::io::Read;
     use std::process::{Command, Stdio};
     let d = Daemon::start(
-        "[program:talk]\ncommand=sh -c 'echo first-line; echo err-line >&2; sleep 1000'\nstartsecs=0\n",
+        "[program:talk]\ncommand=sh -c 'echo first-line; echo err-line >&2; exec sleep 1000'\nstartsecs=0\n",
     );
     d.wait_state("talk", "RUNNING", WAIT);
     for (args, want) in [

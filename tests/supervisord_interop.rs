@@ -263,7 +263,7 @@ fn pgid_of(pid: &str) -> Option<i32> {
 fn logs_tail_maintail_and_rotation() {
     let _ctl = require_python_ctl!();
     let d = Daemon::start(
-        "[program:chatty]\ncommand=sh -c 'i=0; while [ $i -lt 200 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); [ $((i %% 40)) -eq 0 ] && sleep 0.2; done; sleep 0.2; echo final-line; echo err-line >&2; sleep 1000'\n\
+        "[program:chatty]\ncommand=sh -c 'i=0; while [ $i -lt 200 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); [ $((i %% 40)) -eq 0 ] && sleep 0.2; done; sleep 0.2; echo final-line; echo err-line >&2; exec sleep 1000'\n\
          stdout_logfile=%(here)s/chatty.log\nstdout_logfile_maxbytes=2KB\nstdout_logfile_backups=2\nstartsecs=0\n",
     );
     d.wait_state("chatty", "RUNNING", WAIT);
@@ -573,7 +573,7 @@ fn event_listener_gets_state_and_remote_events() {
         "[eventlistener:listener]\ncommand=python3 -u %(here)s/listener.py\nevents=PROCESS_STATE,REMOTE_COMMUNICATION,PROCESS_LOG,PROCESS_COMMUNICATION\nbuffer_size=100\n\n\
          [program:worker]\ncommand=sleep 1000\nstartsecs=0\nautostart=false\n\n\
          [program:flaky]\ncommand=sh -c 'exit 3'\nstartretries=1\n\n\
-         [program:talker]\ncommand=sh -c 'echo plain-line; echo \"<!--XSUPERVISOR:BEGIN-->captured<!--XSUPERVISOR:END-->\"; sleep 1000'\n\
+         [program:talker]\ncommand=sh -c 'echo plain-line; echo \"<!--XSUPERVISOR:BEGIN-->captured<!--XSUPERVISOR:END-->\"; exec sleep 1000'\n\
          startsecs=0\nautostart=false\nstdout_events_enabled=true\nstdout_capture_maxbytes=1KB\n",
         &[("listener.py", script)],
     );

@@ -39,7 +39,7 @@ autostart=false
 priority=5
 
 [program:echoer]
-command=sh -c 'echo out; echo err >&2; sleep 1000'
+command=sh -c 'echo out; echo err >&2; exec sleep 1000'
 startsecs=0
 stdout_logfile=%(here)s/echoer.out
 stderr_logfile=%(here)s/echoer.err
