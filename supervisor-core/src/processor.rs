@@ -1234,6 +1234,13 @@ impl Processor {
             parent.groups[g].members.retain(|&c| c != idx);
         }
         self.forget(idx, node);
+        // A node added again under a removed DN starts afresh: forget the
+        // operator stops of the removed subtree.
+        if !self.stopped.is_empty() {
+            self.stopped.retain(|s| {
+                !(s.starts_with(&*dn) && matches!(s.as_bytes().get(dn.len()), None | Some(b'.')))
+            });
+        }
         self.emit(&dn, EventKind::Removed);
     }
 

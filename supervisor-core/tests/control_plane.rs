@@ -409,3 +409,51 @@ async fn grace_is_exact_after_many_cancellations() {
     assert_eq!(report.aborted, ["root.deaf"]);
     assert_eq!(report.elapsed, Duration::from_secs(2));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_removed_node_added_again_forgets_its_operator_stop() {
+    let h = Harness::new(|ctx: Context| async move {
+        ctx.signal(Signal::Healthy)?;
+        ctx.cancelled().await;
+        Ok::<_, Error>(())
+    });
+    let (p, q) = (Puppet::new(), Puppet::new());
+    let (rp, rq) = (p.runnable(), q.runnable());
+    let branch = move |ctx: Context| {
+        let rq = rq.clone();
+        async move {
+            ctx.run_child(Child::new("leaf", rq)).await?;
+            ctx.signal(Signal::Healthy)?;
+            ctx.cancelled().await;
+            Ok::<_, Error>(())
+        }
+    };
+    h.add_child("root", Child::new("dyn", branch.clone()))
+        .await
+        .unwrap();
+    h.add_child("root", Child::new("other", rp)).await.unwrap();
+    h.settled().await;
+    h.stop("root.dyn.leaf").await.unwrap();
+    h.stop("root.other").await.unwrap();
+    assert_eq!(h.state("root.dyn.leaf").await, Some(NodeState::Stopped));
+
+    h.remove("root.dyn").await.unwrap();
+    h.add_child("root", Child::new("dyn", branch))
+        .await
+        .unwrap();
+    h.settled().await;
+    tokio::time::timeout(Duration::from_secs(60), q.wait_starts(2))
+        .await
+        .expect("the leaf of the re-added branch started");
+    assert_eq!(
+        h.state("root.dyn.leaf").await,
+        Some(NodeState::New),
+        "the new leaf runs"
+    );
+    assert_eq!(
+        h.state("root.other").await,
+        Some(NodeState::Stopped),
+        "a stop outside the removed subtree is kept"
+    );
+    assert_eq!(p.starts(), 1);
+}
