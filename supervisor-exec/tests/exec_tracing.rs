@@ -150,4 +150,3 @@ fn tracing_sink_emits_one_event_per_line_in_the_node_span() {
         ]
     );
 }
-
