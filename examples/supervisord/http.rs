@@ -293,15 +293,79 @@ fn stream_file(path: PathBuf) -> Response<RespBody> {
     r
 }
 
+/// The open connections, and whether the daemon is going away (see [`quiesce`]).
+struct Conns {
+    open: std::sync::atomic::AtomicUsize,
+    closed: tokio::sync::Notify,
+    quiescing: tokio::sync::watch::Sender<bool>,
+}
+
+fn conns() -> &'static Conns {
+    static CONNS: std::sync::OnceLock<Conns> = std::sync::OnceLock::new();
+    CONNS.get_or_init(|| Conns {
+        open: std::sync::atomic::AtomicUsize::new(0),
+        closed: tokio::sync::Notify::new(),
+        quiescing: tokio::sync::watch::Sender::new(false),
+    })
+}
+
+/// Counts a connection as open until dropped.
+struct OpenConn;
+
+impl OpenConn {
+    fn new() -> OpenConn {
+        conns()
+            .open
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        OpenConn
+    }
+}
+
+impl Drop for OpenConn {
+    fn drop(&mut self) {
+        let c = conns();
+        if c.open.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) == 1 {
+            c.closed.notify_waiters();
+        }
+    }
+}
+
+/// Before the daemon exits: every connection finishes the response it is
+/// writing (such as the reply to the `shutdown` call that ends the daemon) and
+/// closes, idle ones at once; returns when none is left, or after `deadline`
+/// (a `tail -f` stream never finishes by itself).
+#[allow(dead_code)] // for main.rs, in place of a fixed sleep before exiting
+pub async fn quiesce(deadline: Duration) {
+    let c = conns();
+    c.quiescing.send_replace(true);
+    let _ = tokio::time::timeout(deadline, async {
+        loop {
+            let closed = c.closed.notified();
+            if c.open.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+                return;
+            }
+            closed.await;
+        }
+    })
+    .await;
+}
+
 async fn serve_conn<IO>(io: IO, d: Arc<Daemon>, auth: Option<Auth>)
 where
     IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
+    let _open = OpenConn::new();
     let svc = hyper::service::service_fn(move |req| handle(d.clone(), auth.clone(), req));
-    let _ = hyper::server::conn::http1::Builder::new()
+    let conn = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
-        .serve_connection(TokioIo::new(io), svc)
-        .await;
+        .serve_connection(TokioIo::new(io), svc);
+    let mut conn = std::pin::pin!(conn);
+    let mut quiescing = conns().quiescing.subscribe();
+    tokio::select! {
+        _ = conn.as_mut() => return,
+        _ = quiescing.wait_for(|q| *q) => conn.as_mut().graceful_shutdown(),
+    }
+    let _ = conn.await;
 }
 
 /// Serves a unix socket.
