@@ -4,6 +4,8 @@
 //! Backoff: `BackoffPolicy::immediate()`. Starvation: `worst_wait_us` is the
 //! longest time from a member's death to its successor being healthy, and
 //! `min_group_restarts_per_s` the rate of the slowest group, over the window.
+//! `baseline=1` (workload `w4_timer_only`) runs the same loop in plain tasks,
+//! without a supervisor: the rate tokio's 1 ms timer allows.
 //!
 //! ```sh
 //! cargo bench --bench core_w4
@@ -23,6 +25,8 @@ fn run(w: &str, args: &Args) -> String {
     let period = Duration::from_millis(args.get("period_ms", 10));
     let warmup = Duration::from_millis(args.get("warmup_ms", 1000));
     let window = Duration::from_millis(args.get("dur_ms", 5000));
+    let baseline = args.get("baseline", 0) == 1;
+    let w = if baseline { "w4_timer_only" } else { w };
     block_on(async {
         let shared = Arc::new(ChurnShared {
             base: Instant::now(),
@@ -32,16 +36,32 @@ fn run(w: &str, args: &Args) -> String {
         });
         let slots: Vec<_> = (0..groups).map(|_| ChurnSlot::new()).collect();
         let (sh, sl) = (shared.clone(), slots.clone());
-        let _sup = start_root(move |ctx| {
-            let (sh, sl) = (sh.clone(), sl.clone());
-            async move {
-                for (i, slot) in sl.iter().enumerate() {
-                    let child = Child::new(format!("g{i}"), churn(sh.clone(), slot.clone()))
-                        .backoff(BackoffPolicy::immediate());
-                    ctx.run_child(child).await?;
-                }
-                Ok(())
+        if baseline {
+            // No supervisor: plain tasks looping on the same timer. The bound
+            // that tokio's 1 ms timer wheel puts on the workload.
+            for slot in &slots {
+                let (sh, slot) = (shared.clone(), slot.clone());
+                tokio::spawn(async move {
+                    loop {
+                        sh.starts.fetch_add(1, Ordering::Relaxed);
+                        slot.starts.fetch_add(1, Ordering::Relaxed);
+                        tokio::time::sleep(sh.period).await;
+                    }
+                });
             }
+        }
+        let _sup = (!baseline).then(|| {
+            start_root(move |ctx| {
+                let (sh, sl) = (sh.clone(), sl.clone());
+                async move {
+                    for (i, slot) in sl.iter().enumerate() {
+                        let child = Child::new(format!("g{i}"), churn(sh.clone(), slot.clone()))
+                            .backoff(BackoffPolicy::immediate());
+                        ctx.run_child(child).await?;
+                    }
+                    Ok(())
+                }
+            })
         });
         tokio::time::sleep(warmup).await;
         let per_group = |s: &[Arc<ChurnSlot>]| -> Vec<u64> {
@@ -81,8 +101,11 @@ fn run(w: &str, args: &Args) -> String {
 
 fn main() {
     core_common::main(
-        &["w4 groups=1000"],
-        &["w4 groups=10 warmup_ms=50 dur_ms=100"],
+        &["w4 groups=1000", "w4 groups=1000 baseline=1"],
+        &[
+            "w4 groups=10 warmup_ms=50 dur_ms=100",
+            "w4 groups=10 warmup_ms=50 dur_ms=100 baseline=1",
+        ],
         run,
     );
 }
