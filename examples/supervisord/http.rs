@@ -334,7 +334,6 @@ impl Drop for OpenConn {
 /// writing (such as the reply to the `shutdown` call that ends the daemon) and
 /// closes, idle ones at once; returns when none is left, or after `deadline`
 /// (a `tail -f` stream never finishes by itself).
-#[allow(dead_code)] // for main.rs, in place of a fixed sleep before exiting
 pub async fn quiesce(deadline: Duration) {
     let c = conns();
     c.quiescing.send_replace(true);

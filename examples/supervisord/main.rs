@@ -637,10 +637,11 @@ async fn serve(
                 log.debug("supervisord stopped");
                 // The reply to the `shutdown` call that got us here is written
                 // by its connection's task, which the runtime drops on exit:
-                // give it time to go out (supervisord writes it before its
-                // loop ends). Without this, a shutdown with nothing to stop
-                // could exit first and the client saw its connection closed.
-                tokio::time::sleep(Duration::from_millis(250)).await;
+                // let every connection finish the response it is writing and
+                // close (supervisord writes it before its loop ends). Without
+                // this, a shutdown with nothing to stop could exit first and
+                // the client saw its connection closed.
+                http::quiesce(Duration::from_millis(250)).await;
                 return 0;
             }
             Action::Restart => {
