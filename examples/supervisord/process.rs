@@ -289,7 +289,10 @@ pub fn build(cfg: &ProcessConfig, env: &SpawnEnv<'_>) -> Built {
         Some((p, a)) => (p.clone(), a.to_vec()),
         None => (String::new(), Vec::new()),
     };
-    let mut cmd = Command::new(program).args(args);
+    // supervisord does not tie its children's lives to its own
+    // (PR_SET_PDEATHSIG); without it, and with nothing else to do between
+    // fork and exec, supervisor-exec spawns with posix_spawn instead of fork.
+    let mut cmd = Command::new(program).args(args).kill_with_parent(false);
     let mut vars: HashMap<&str, &str> = HashMap::new();
     for (k, v) in &cfg.environment {
         vars.insert(k, v);
