@@ -9,7 +9,7 @@ use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 use tracing::Span;
 
 use crate::node::{Child, NodeState, Signal};
-use crate::processor::{Msg, NodeRef};
+use crate::processor::{Launch, Msg, NodeRef};
 use crate::{Error, Runnable, Supervisor};
 
 const NEW: u8 = 0;
@@ -229,7 +229,13 @@ impl Context {
             ordered,
             reply,
         });
-        rx.await.unwrap_or(Err(Error::Closed))
+        let launches = rx.await.unwrap_or(Err(Error::Closed))?;
+        if !launches.is_empty() {
+            // Spawned here, on this worker: the processor only prepared them.
+            let tasks = launches.into_iter().map(Launch::start).collect();
+            self.send(Msg::Spawned(tasks));
+        }
+        Ok(())
     }
 
     fn send(&self, msg: Msg) {

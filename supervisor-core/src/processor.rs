@@ -90,8 +90,12 @@ pub(crate) enum Msg {
         node: NodeRef,
         children: Vec<Child>,
         ordered: bool,
-        reply: oneshot::Sender<Result<(), Error>>,
+        /// The runs of the children that start now, for the parent's task to
+        /// spawn (so that spawning is not on the processor's critical path).
+        reply: oneshot::Sender<Result<Vec<Launch>, Error>>,
     },
+    /// The tasks of runs that a parent spawned ([`Launch::start`]).
+    Spawned(Vec<(NodeRef, AbortHandle)>),
     Control(Control),
 }
 
@@ -177,6 +181,8 @@ struct Node {
     /// Waiting for an earlier member of its ordered group to become healthy.
     pending_start: bool,
     task: Option<AbortHandle>,
+    /// The stop ladder aborted this run before its parent reported its task.
+    abort_on_spawn: bool,
     /// The pending step (grace or zombie timer) of the stop ladder: its
     /// sequence number in [`Processor::ladders`].
     ladder: Option<u64>,
@@ -224,6 +230,8 @@ pub(crate) struct Processor {
     ladder_armed: Option<Instant>,
     ladder_compact_at: usize,
     propagate_panics: bool,
+    /// While handling `AddChildren`: the prepared runs, for the parent to start.
+    launches: Option<Vec<Launch>>,
     /// Nodes touched by the current batch; the necromancer looks only at these.
     dirty: Vec<u32>,
     /// Nodes whose subtree just stopped running (for intents and ordered sweeps).
@@ -274,6 +282,7 @@ impl Processor {
             ladder_armed: None,
             ladder_compact_at: 1024,
             propagate_panics,
+            launches: None,
             dirty: Vec::new(),
             drained: Vec::new(),
             zombies: HashSet::new(),
@@ -339,6 +348,13 @@ impl Processor {
             .filter(|n| n.epoch == r.epoch)
     }
 
+    fn get_mut(&mut self, r: NodeRef) -> Option<&mut Node> {
+        self.nodes
+            .get_mut(r.idx as usize)
+            .and_then(Option::as_mut)
+            .filter(|n| n.epoch == r.epoch)
+    }
+
     fn exists(&self, idx: u32) -> bool {
         matches!(self.nodes.get(idx as usize), Some(Some(_)))
     }
@@ -378,6 +394,7 @@ impl Processor {
             subtree_running: 0,
             pending_start: false,
             task: None,
+            abort_on_spawn: false,
             ladder: None,
             restart: None,
             died: false,
@@ -459,11 +476,13 @@ impl Processor {
             node: r,
             armed: true,
         };
-        let handle = node
-            .runnable
-            .clone()
-            .spawn(ctx, guard, Catch::new(propagate));
-        node.task = Some(handle);
+        let launch = Launch {
+            runnable: node.runnable.clone(),
+            ctx,
+            guard,
+            catch: Catch::new(propagate),
+        };
+        node.abort_on_spawn = false;
         node.running = true;
         node.pending_start = false;
         node.started_at = Some(Instant::now());
@@ -475,6 +494,10 @@ impl Processor {
             cur = n.parent;
         }
         self.emit(&dn, EventKind::Started { restarts });
+        match &mut self.launches {
+            Some(launches) => launches.push(launch),
+            None => self.node_mut(idx).task = Some(launch.start().1),
+        }
     }
 
     /// Bookkeeping when a node's task stops counting as running.
@@ -515,10 +538,47 @@ impl Processor {
                 ordered,
                 reply,
             } => {
+                self.launches = Some(Vec::new());
                 let r = self.add_children(node, children, ordered);
-                let _ = reply.send(r);
+                let launches = self.launches.take().unwrap_or_default();
+                let r = match r {
+                    Ok(()) => Ok(launches),
+                    Err(e) => {
+                        self.start_here(launches);
+                        Err(e)
+                    }
+                };
+                if let Err(Ok(launches)) = reply.send(r) {
+                    // The parent stopped waiting: start them here.
+                    self.start_here(launches);
+                }
+            }
+            Msg::Spawned(tasks) => {
+                for (r, task) in tasks {
+                    if self.zombies.contains(&r) {
+                        // Given up as a zombie before its task was reported.
+                        task.abort();
+                    } else if let Some(node) = self.get_mut(r) {
+                        if node.running && node.task.is_none() {
+                            if node.abort_on_spawn {
+                                task.abort();
+                            }
+                            node.task = Some(task);
+                        }
+                    }
+                }
             }
             Msg::Control(c) => self.on_control(c),
+        }
+    }
+
+    /// Starts prepared runs on the processor's task.
+    fn start_here(&mut self, launches: Vec<Launch>) {
+        for launch in launches {
+            let (r, task) = launch.start();
+            if let Some(node) = self.get_mut(r) {
+                node.task = Some(task);
+            }
         }
     }
 
@@ -981,8 +1041,9 @@ impl Processor {
                 if !node.running {
                     return;
                 }
-                if let Some(task) = &node.task {
-                    task.abort();
+                match &node.task {
+                    Some(task) => task.abort(),
+                    None => node.abort_on_spawn = true,
                 }
                 let grace = node.opts.grace;
                 let dn = node.dn.clone();
@@ -1531,6 +1592,24 @@ impl Processor {
 fn reply_all(replies: Vec<Reply>, r: Result<(), Error>) {
     for reply in replies {
         let _ = reply.send(r.clone());
+    }
+}
+
+/// A run the processor has prepared (the node counts as running), to be
+/// spawned by the task that added the node, or by the processor.
+pub(crate) struct Launch {
+    runnable: Arc<dyn ErasedRunnable>,
+    ctx: Context,
+    guard: ExitGuard,
+    catch: Catch,
+}
+
+impl Launch {
+    /// Spawns the run's task. Dropping a launch instead reports the run as
+    /// aborted (its guard does).
+    pub(crate) fn start(self) -> (NodeRef, AbortHandle) {
+        let r = self.guard.node;
+        (r, self.runnable.spawn(self.ctx, self.guard, self.catch))
     }
 }
 

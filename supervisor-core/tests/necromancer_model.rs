@@ -93,6 +93,26 @@ impl Runnable for Node {
     }
 }
 
+/// Waits (in virtual time, up to an hour) until every node is healthy.
+async fn all_healthy(h: &Harness) -> bool {
+    let wait = async {
+        loop {
+            let snap = h.snapshot().await.unwrap();
+            if snap
+                .nodes
+                .iter()
+                .all(|n| n.state == supervisor_core::NodeState::Healthy)
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(3600), wait)
+        .await
+        .is_ok()
+}
+
 fn is_ancestor(a: &str, d: &str) -> bool {
     d.len() > a.len() && d.starts_with(a) && d.as_bytes()[a.len()] == b'.'
 }
@@ -135,31 +155,18 @@ fn check(spec: Spec, kill_idx: Vec<usize>) -> Result<(), TestCaseError> {
         };
         let h = Harness::new(root);
         h.settled().await;
+        // Settled means nothing is left to do for the processor; the tasks it
+        // started last may not have run yet (and a kill they have not seen
+        // would be missed).
+        prop_assert!(all_healthy(&h).await, "the tree never became healthy");
         let mut events = h.subscribe();
         tx.send_replace(killed.iter().cloned().collect());
         // Virtual time: a necromancer that leaves a wanting node behind
         // never settles; fail rather than hang.
         let settled = tokio::time::timeout(Duration::from_secs(3600), h.settled()).await;
         prop_assert!(settled.is_ok(), "never settled after killing {:?}", killed);
-        // Settled means nothing is left to do for the processor; the tasks it
-        // spawned last may not have run yet. Wait (in virtual time) until every
-        // node is healthy again.
-        let healthy = tokio::time::timeout(Duration::from_secs(3600), async {
-            loop {
-                let snap = h.snapshot().await.unwrap();
-                if snap
-                    .nodes
-                    .iter()
-                    .all(|n| n.state == supervisor_core::NodeState::Healthy)
-                {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-        })
-        .await;
         prop_assert!(
-            healthy.is_ok(),
+            all_healthy(&h).await,
             "not all healthy after killing {:?}",
             killed
         );
