@@ -467,10 +467,15 @@ impl Sinks {
 }
 
 const MAX_LINE: usize = 8 * 1024;
+/// A pipe reader's first buffer, and the size it grows to when a read fills it.
+const MIN_READ_BUF: usize = 4 * 1024;
+const MAX_READ_BUF: usize = 64 * 1024;
 
 /// Reads one pipe until end-of-file, feeding every sink.
 pub(crate) async fn drain(mut pipe: tokio::net::unix::pipe::Receiver, sinks: Arc<Sinks>, pid: u32) {
-    let mut buf = vec![0u8; 64 * 1024];
+    // Most programs write little: start small (a zeroed 64 KiB buffer per
+    // pipe is ~45 KiB resident each) and grow once a read fills the buffer.
+    let mut buf = vec![0u8; MIN_READ_BUF];
     let mut line: Vec<u8> = Vec::new();
     loop {
         let n = match pipe.read(&mut buf).await {
@@ -501,6 +506,9 @@ pub(crate) async fn drain(mut pipe: tokio::net::unix::pipe::Receiver, sinks: Arc
                 sinks.emit_line(pid, &line[..MAX_LINE]);
                 line.drain(..MAX_LINE);
             }
+        }
+        if n == buf.len() && n < MAX_READ_BUF {
+            buf.resize(MAX_READ_BUF, 0);
         }
     }
     if !line.is_empty() {
