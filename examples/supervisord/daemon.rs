@@ -247,8 +247,7 @@ impl Daemon {
             if st.groups.contains_key(&cfg.name) {
                 return false;
             }
-            let latest = st.latest.clone();
-            let g = Arc::new(self.make_group(cfg, &latest));
+            let g = Arc::new(self.make_group(cfg, &st.latest));
             st.groups.insert(cfg.name.clone(), g.clone());
             g
         };
@@ -336,15 +335,9 @@ impl Daemon {
         let group_dn = p.dn.rsplit_once('.').map(|(g, _)| g).unwrap_or("root");
         match pending {
             Some(child) => {
-                self.sup.add_child(group_dn, child).await?;
-                // Core gap: the tree remembers operator stops by DN, even across
-                // `remove`, so a process re-added under the DN of one that was
-                // stopped before (reload, update) is added STOPPED. Start it.
-                let snap = self.sup.snapshot().await?;
-                if snap.state(&p.dn) == Some(supervisor_core::NodeState::Stopped) {
-                    self.sup.start(&p.dn).await?;
-                }
-                Ok(())
+                // A process re-added under the DN of one that was stopped
+                // before (reload, update) runs: `remove` forgot that stop.
+                self.sup.add_child(group_dn, child).await
             }
             None => self.sup.start(&p.dn).await,
         }
