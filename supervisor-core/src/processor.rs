@@ -470,7 +470,7 @@ impl Processor {
             idx,
             epoch: node.epoch,
         };
-        let ctx = Context::new(r, node.dn.clone(), node.token.clone(), sup.clone());
+        let (dn, token) = (node.dn.clone(), node.token.clone());
         let guard = ExitGuard {
             sup,
             node: r,
@@ -478,7 +478,8 @@ impl Processor {
         };
         let launch = Launch {
             runnable: node.runnable.clone(),
-            ctx,
+            dn,
+            token,
             guard,
             catch: Catch::new(propagate),
         };
@@ -1599,17 +1600,20 @@ fn reply_all(replies: Vec<Reply>, r: Result<(), Error>) {
 /// spawned by the task that added the node, or by the processor.
 pub(crate) struct Launch {
     runnable: Arc<dyn ErasedRunnable>,
-    ctx: Context,
+    dn: Arc<str>,
+    token: CancellationToken,
     guard: ExitGuard,
     catch: Catch,
 }
 
 impl Launch {
-    /// Spawns the run's task. Dropping a launch instead reports the run as
-    /// aborted (its guard does).
+    /// Spawns the run's task (its context is built here too, off the
+    /// processor). Dropping a launch instead reports the run as aborted (its
+    /// guard does).
     pub(crate) fn start(self) -> (NodeRef, AbortHandle) {
         let r = self.guard.node;
-        (r, self.runnable.spawn(self.ctx, self.guard, self.catch))
+        let ctx = Context::new(r, self.dn, self.token, self.guard.sup.clone());
+        (r, self.runnable.spawn(ctx, self.guard, self.catch))
     }
 }
 
