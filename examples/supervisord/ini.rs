@@ -181,62 +181,62 @@ fn py_printable(c: char) -> bool {
 }
 
 /// Splits text into lines the way Python's universal-newline text mode does:
-/// `\r\n`, `\r` and `\n` all end a line and are returned as `\n`.
-fn split_lines(text: &str) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut cur = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                cur.push('\n');
-                lines.push(std::mem::take(&mut cur));
-            }
-            '\n' => {
-                cur.push('\n');
-                lines.push(std::mem::take(&mut cur));
-            }
-            c => cur.push(c),
+/// `\r\n`, `\r` and `\n` all end a line. Yields each line without its end,
+/// and whether it had one (the line then reads as ending in `\n`).
+fn split_lines(text: &str) -> impl Iterator<Item = (&str, bool)> {
+    let bytes = text.as_bytes();
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        if pos >= bytes.len() {
+            return None;
         }
-    }
-    if !cur.is_empty() {
-        lines.push(cur);
-    }
-    lines
+        let start = pos;
+        match bytes[start..]
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')
+        {
+            Some(i) => {
+                let end = start + i;
+                pos = end + 1;
+                if bytes[end] == b'\r' && bytes.get(pos) == Some(&b'\n') {
+                    pos += 1;
+                }
+                Some((&text[start..end], true))
+            }
+            None => {
+                pos = bytes.len();
+                Some((&text[start..], false))
+            }
+        }
+    })
 }
 
-/// Where an inline or full-line comment starts in `line` (a char index), by
+/// Where an inline or full-line comment starts in `line` (a byte index), by
 /// `RawConfigParser._read`'s exact algorithm (including its quirk of
 /// searching all prefixes in rounds).
-fn comment_start(line: &[char]) -> Option<usize> {
-    const PREFIXES: [char; 2] = [';', '#'];
+fn comment_start(line: &str) -> Option<usize> {
+    const PREFIXES: [u8; 2] = [b';', b'#'];
+    let stripped = py_strip(line);
+    if stripped.starts_with(';') || stripped.starts_with('#') {
+        return Some(0);
+    }
+    let bytes = line.as_bytes();
     let mut start: Option<usize> = None;
-    // (prefix, index of the last occurrence looked at; -1 before the first)
-    let mut pending: Vec<(char, isize)> = PREFIXES.iter().map(|&p| (p, -1)).collect();
-    while start.is_none() && !pending.is_empty() {
-        let mut next = Vec::new();
-        for &(prefix, index) in &pending {
-            let from = (index + 1) as usize;
-            let found = line
-                .iter()
-                .skip(from)
-                .position(|&c| c == prefix)
-                .map(|p| p + from);
-            let Some(found) = found else { continue };
-            next.push((prefix, found as isize));
-            if found == 0 || py_is_space(line[found - 1]) {
+    // For each prefix: where the next search starts, or None once it found
+    // no more occurrences.
+    let mut from: [Option<usize>; 2] = [Some(0), Some(0)];
+    while start.is_none() && from.iter().any(Option::is_some) {
+        for (prefix, from) in PREFIXES.iter().zip(from.iter_mut()) {
+            let Some(f) = *from else { continue };
+            let Some(found) = bytes[f..].iter().position(|b| b == prefix).map(|p| p + f) else {
+                *from = None;
+                continue;
+            };
+            *from = Some(found + 1);
+            if found == 0 || line[..found].chars().next_back().is_some_and(py_is_space) {
                 start = Some(start.map_or(found, |s: usize| s.min(found)));
             }
         }
-        pending = next;
-    }
-    let text: String = line.iter().collect();
-    let stripped = py_strip(&text);
-    if stripped.starts_with(';') || stripped.starts_with('#') {
-        start = Some(0);
     }
     start
 }
@@ -279,17 +279,26 @@ impl Ini {
         // the current option: its key (continuation lines append to it)
         let mut optname: Option<String> = None;
         // the value lines of the current option
-        let mut pieces: Vec<String> = Vec::new();
+        let mut pieces: Vec<&str> = Vec::new();
         let mut opt_line = 0usize;
         let mut indent_level = 0usize;
         let mut errors: Vec<(usize, String)> = Vec::new();
+        // A line as Python sees it (with its end as `\n`), for error messages.
+        let raw = |line: &str, ended: bool| {
+            let mut s = String::with_capacity(line.len() + 1);
+            s.push_str(line);
+            if ended {
+                s.push('\n');
+            }
+            s
+        };
 
         // Stores the pending option value (joined) into the current section.
         fn flush(
             ini: &mut Ini,
             cur: &Cur,
             optname: &Option<String>,
-            pieces: &mut Vec<String>,
+            pieces: &mut Vec<&str>,
             fpname: &str,
             line: usize,
         ) {
@@ -297,8 +306,10 @@ impl Ini {
             if pieces.is_empty() {
                 return;
             }
-            let text = pieces.join("\n").trim_end_matches(py_is_space).to_string();
+            let mut text = pieces.join("\n");
             pieces.clear();
+            let len = text.trim_end_matches(py_is_space).len();
+            text.truncate(len);
             let value = Value {
                 text,
                 file: fpname.to_string(),
@@ -311,12 +322,10 @@ impl Ini {
             }
         }
 
-        for (idx, raw_line) in split_lines(text).into_iter().enumerate() {
+        for (idx, (line, ended)) in split_lines(text).enumerate() {
             let lineno = idx + 1;
-            let chars: Vec<char> = raw_line.chars().collect();
-            let cstart = comment_start(&chars);
-            let before: String = chars[..cstart.unwrap_or(chars.len())].iter().collect();
-            let value = py_strip(&before);
+            let cstart = comment_start(line);
+            let value = py_strip(&line[..cstart.unwrap_or(line.len())]);
             if value.is_empty() {
                 // empty_lines_in_values=True: keep blank lines inside a value
                 if cstart.is_none()
@@ -324,14 +333,14 @@ impl Ini {
                     && optname.as_deref().is_some_and(|n| !n.is_empty())
                     && !pieces.is_empty()
                 {
-                    pieces.push(String::new());
+                    pieces.push("");
                 }
                 continue;
             }
-            let cur_indent = chars.iter().position(|&c| !py_is_space(c)).unwrap_or(0);
+            let cur_indent = line.chars().take_while(|&c| py_is_space(c)).count();
             let has_opt = optname.as_deref().is_some_and(|n| !n.is_empty());
             if !matches!(cur, Cur::None) && has_opt && cur_indent > indent_level {
-                pieces.push(value.to_string());
+                pieces.push(value);
                 continue;
             }
             indent_level = cur_indent;
@@ -357,20 +366,24 @@ impl Ini {
                 return Err(IniError::MissingSectionHeader {
                     file: fpname.to_string(),
                     line: lineno,
-                    text: raw_line,
+                    text: raw(line, ended),
                 });
             }
             match option_line(value) {
                 Some((key, val)) => {
                     flush(self, &cur, &optname, &mut pieces, fpname, opt_line);
                     if key.is_empty() {
-                        errors.push((lineno, raw_line.clone()));
+                        errors.push((lineno, raw(line, ended)));
                     }
-                    optname = Some(key.to_lowercase());
+                    optname = Some(if key.is_ascii() {
+                        key.to_ascii_lowercase()
+                    } else {
+                        key.to_lowercase()
+                    });
                     opt_line = lineno;
-                    pieces.push(val.to_string());
+                    pieces.push(val);
                 }
-                None => errors.push((lineno, raw_line.clone())),
+                None => errors.push((lineno, raw(line, ended))),
             }
         }
         flush(self, &cur, &optname, &mut pieces, fpname, opt_line);
