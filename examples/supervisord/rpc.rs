@@ -302,7 +302,7 @@ fn status_struct(p: &Proc, r: &Result<Value, Fault>) -> Value {
         Ok(_) => (faults::SUCCESS, "OK".to_owned()),
         Err(f) => (f.code, f.text.clone()),
     };
-    StructBuilder::new()
+    StructBuilder::with_capacity(15)
         .field("name", p.config.name.as_str())
         .field("group", p.group.as_str())
         .field("status", code)
@@ -587,7 +587,7 @@ pub fn process_info(d: &Daemon, p: &Proc, map: Option<&HashMap<&str, &NodeInfo>>
         .as_ref()
         .map(|x| x.display().to_string())
         .unwrap_or_default();
-    StructBuilder::new()
+    StructBuilder::with_capacity(15)
         .field("name", p.config.name.as_str())
         .field("group", p.group.as_str())
         .field("start", start)
@@ -873,8 +873,9 @@ async fn supervisor(d: &Arc<Daemon>, name: &str, params: Vec<Value>) -> RpcResul
             argc(0, 0)?;
             let snap = d.snapshot().await;
             let map = snap.as_ref().map(daemon::index);
-            let mut out = Vec::new();
-            for g in d.groups() {
+            let groups = d.groups();
+            let mut out = Vec::with_capacity(groups.iter().map(|g| g.procs.len()).sum());
+            for g in groups {
                 let mut procs = g.procs.clone();
                 procs.sort_by(|a, b| a.config.name.cmp(&b.config.name));
                 for p in procs {
