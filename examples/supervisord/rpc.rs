@@ -18,7 +18,7 @@ use crate::daemon::{
     self, Action, Daemon, Group, Proc, MOOD_RESTARTING, MOOD_RUNNING, MOOD_SHUTDOWN,
 };
 use crate::process::{self, ProcState};
-use crate::xmlrpc::{StructBuilder, Value};
+use crate::xmlrpc::{self, StructBuilder, Value};
 
 pub const API_VERSION: &str = "3.0";
 pub const SUPERVISOR_VERSION: &str = "4.2.5";
@@ -540,8 +540,26 @@ async fn act_all(d: &Arc<Daemon>, procs: Vec<Arc<Proc>>, op: Op) -> RpcResult {
     Ok(Value::Array(out))
 }
 
-/// `getProcessInfo` for one process.
-pub fn process_info(d: &Daemon, p: &Proc, map: Option<&HashMap<&str, &NodeInfo>>) -> Value {
+/// The members of a `getProcessInfo` struct, computed once for either
+/// rendering: a [`Value`] ([`process_info`]) or XML written straight into a
+/// response body ([`all_process_info_response`]).
+struct Info<'a> {
+    name: &'a str,
+    group: &'a str,
+    start: i64,
+    stop: i64,
+    now: i64,
+    state: i64,
+    statename: &'static str,
+    spawnerr: String,
+    exitstatus: i64,
+    out: String,
+    err: String,
+    pid: i64,
+    description: String,
+}
+
+fn info<'a>(d: &Daemon, p: &'a Proc, map: Option<&HashMap<&str, &NodeInfo>>) -> Info<'a> {
     let v = d.view(p, map);
     let st = &v.status;
     let now = process::epoch(Some(std::time::SystemTime::now()));
@@ -587,22 +605,104 @@ pub fn process_info(d: &Daemon, p: &Proc, map: Option<&HashMap<&str, &NodeInfo>>
         .as_ref()
         .map(|x| x.display().to_string())
         .unwrap_or_default();
+    Info {
+        name: p.config.name.as_str(),
+        group: p.group.as_str(),
+        start,
+        stop,
+        now,
+        state: v.state as i64,
+        statename: v.state.name(),
+        spawnerr,
+        exitstatus: process::exitstatus(v.state, st),
+        out,
+        err,
+        pid: i64::from(pid),
+        description,
+    }
+}
+
+/// `getProcessInfo` for one process.
+pub fn process_info(d: &Daemon, p: &Proc, map: Option<&HashMap<&str, &NodeInfo>>) -> Value {
+    info_value(info(d, p, map))
+}
+
+fn info_value(i: Info<'_>) -> Value {
     StructBuilder::with_capacity(15)
-        .field("name", p.config.name.as_str())
-        .field("group", p.group.as_str())
-        .field("start", start)
-        .field("stop", stop)
-        .field("now", now)
-        .field("state", v.state as i32)
-        .field("statename", v.state.name())
-        .field("spawnerr", spawnerr)
-        .field("exitstatus", process::exitstatus(v.state, st))
-        .field("logfile", out.as_str())
-        .field("stdout_logfile", out)
-        .field("stderr_logfile", err)
-        .field("pid", i64::from(pid))
-        .field("description", description)
+        .field("name", i.name)
+        .field("group", i.group)
+        .field("start", i.start)
+        .field("stop", i.stop)
+        .field("now", i.now)
+        .field("state", i.state)
+        .field("statename", i.statename)
+        .field("spawnerr", i.spawnerr)
+        .field("exitstatus", i.exitstatus)
+        .field("logfile", i.out.as_str())
+        .field("stdout_logfile", i.out)
+        .field("stderr_logfile", i.err)
+        .field("pid", i.pid)
+        .field("description", i.description)
         .build()
+}
+
+/// The processes of `getAllProcessInfo`, in its order.
+fn info_procs(d: &Daemon) -> Vec<Arc<Proc>> {
+    let mut all = Vec::new();
+    for g in d.groups() {
+        let start = all.len();
+        all.extend(g.procs.iter().cloned());
+        all[start..].sort_by(|a: &Arc<Proc>, b: &Arc<Proc>| a.config.name.cmp(&b.config.name));
+    }
+    all
+}
+
+/// The whole response body of a successful `supervisor.getAllProcessInfo`
+/// call, written directly into one buffer (byte for byte what
+/// `write_response` makes of the call's [`Value`], without building it);
+/// `None` when the call would fail (the daemon is shutting down).
+pub async fn all_process_info_response(d: &Arc<Daemon>) -> Option<Vec<u8>> {
+    if d.mood() < MOOD_RUNNING {
+        return None;
+    }
+    let snap = d.snapshot().await;
+    let map = snap.as_ref().map(daemon::index);
+    let procs = info_procs(d);
+    let mut w = xmlrpc::ResponseWriter::new(256 + procs.len() * 1200);
+    #[cfg(debug_assertions)]
+    let mut infos = Vec::new();
+    w.begin_array();
+    for p in &procs {
+        let i = info(d, p, map.as_ref());
+        w.begin_struct();
+        w.str_member("name", i.name);
+        w.str_member("group", i.group);
+        w.int_member("start", i.start);
+        w.int_member("stop", i.stop);
+        w.int_member("now", i.now);
+        w.int_member("state", i.state);
+        w.str_member("statename", i.statename);
+        w.str_member("spawnerr", &i.spawnerr);
+        w.int_member("exitstatus", i.exitstatus);
+        w.str_member("logfile", &i.out);
+        w.str_member("stdout_logfile", &i.out);
+        w.str_member("stderr_logfile", &i.err);
+        w.int_member("pid", i.pid);
+        w.str_member("description", &i.description);
+        w.end_struct();
+        #[cfg(debug_assertions)]
+        infos.push(i);
+    }
+    w.end_array();
+    let body = w.finish();
+    // The same bytes as the general path makes of the same values.
+    #[cfg(debug_assertions)]
+    assert_eq!(
+        xmlrpc::write_response(&infos.into_iter().map(info_value).collect()),
+        body,
+        "getAllProcessInfo: the direct body differs from the general one"
+    );
+    Some(body)
 }
 
 /// Python's `str(timedelta(seconds=n))`.
@@ -873,16 +973,10 @@ async fn supervisor(d: &Arc<Daemon>, name: &str, params: Vec<Value>) -> RpcResul
             argc(0, 0)?;
             let snap = d.snapshot().await;
             let map = snap.as_ref().map(daemon::index);
-            let groups = d.groups();
-            let mut out = Vec::with_capacity(groups.iter().map(|g| g.procs.len()).sum());
-            for g in groups {
-                let mut procs = g.procs.clone();
-                procs.sort_by(|a, b| a.config.name.cmp(&b.config.name));
-                for p in procs {
-                    out.push(process_info(d, &p, map.as_ref()));
-                }
-            }
-            Ok(Value::Array(out))
+            Ok(info_procs(d)
+                .iter()
+                .map(|p| process_info(d, p, map.as_ref()))
+                .collect())
         }
         "getAllConfigInfo" => {
             argc(0, 0)?;

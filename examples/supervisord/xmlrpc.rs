@@ -955,6 +955,68 @@ pub fn write_response(value: &Value) -> Vec<u8> {
     out
 }
 
+/// Writes a successful response body piece by piece, laid out as
+/// [`write_response`] lays out the equivalent [`Value`], without building it.
+pub struct ResponseWriter {
+    out: Vec<u8>,
+}
+
+impl ResponseWriter {
+    /// Starts a response body, with room for `capacity` bytes.
+    pub fn new(capacity: usize) -> Self {
+        let mut out = Vec::with_capacity(capacity);
+        out.extend_from_slice(XML_HEADER);
+        out.extend_from_slice(b"<methodResponse>\n<params>\n<param>\n");
+        ResponseWriter { out }
+    }
+
+    pub fn begin_array(&mut self) {
+        self.out.extend_from_slice(b"<value><array><data>\n");
+    }
+
+    pub fn end_array(&mut self) {
+        self.out.extend_from_slice(b"</data></array></value>\n");
+    }
+
+    pub fn begin_struct(&mut self) {
+        self.out.extend_from_slice(b"<value><struct>\n");
+    }
+
+    pub fn end_struct(&mut self) {
+        self.out.extend_from_slice(b"</struct></value>\n");
+    }
+
+    fn member_name(&mut self, name: &str) {
+        self.out.extend_from_slice(b"<member>\n<name>");
+        write_escaped(&mut self.out, name);
+        self.out.extend_from_slice(b"</name>\n");
+    }
+
+    /// A struct member holding an `<int>`.
+    pub fn int_member(&mut self, name: &str, value: i64) {
+        self.member_name(name);
+        self.out.extend_from_slice(b"<value><int>");
+        write_i64(&mut self.out, value);
+        self.out.extend_from_slice(b"</int></value>\n</member>\n");
+    }
+
+    /// A struct member holding a `<string>`.
+    pub fn str_member(&mut self, name: &str, value: &str) {
+        self.member_name(name);
+        self.out.extend_from_slice(b"<value><string>");
+        write_escaped(&mut self.out, value);
+        self.out
+            .extend_from_slice(b"</string></value>\n</member>\n");
+    }
+
+    /// The finished body.
+    pub fn finish(mut self) -> Vec<u8> {
+        self.out
+            .extend_from_slice(b"</param>\n</params>\n</methodResponse>\n");
+        self.out
+    }
+}
+
 /// The body of a fault response: byte for byte
 /// `xmlrpc.client.dumps(Fault(code, message)).encode()`.
 pub fn write_fault(code: i32, message: &str) -> Vec<u8> {
@@ -1071,15 +1133,17 @@ fn write_value(out: &mut Vec<u8>, value: &Value) {
 fn write_escaped(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let entity: &[u8] = match b {
+    while let Some(i) = bytes[start..]
+        .iter()
+        .position(|&b| matches!(b, b'&' | b'<' | b'>'))
+    {
+        let i = start + i;
+        out.extend_from_slice(&bytes[start..i]);
+        out.extend_from_slice(match bytes[i] {
             b'&' => b"&amp;",
             b'<' => b"&lt;",
-            b'>' => b"&gt;",
-            _ => continue,
-        };
-        out.extend_from_slice(&bytes[start..i]);
-        out.extend_from_slice(entity);
+            _ => b"&gt;",
+        });
         start = i + 1;
     }
     out.extend_from_slice(&bytes[start..]);
