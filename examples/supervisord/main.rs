@@ -527,6 +527,14 @@ fn run(cli: Cli, argv0: &str) -> i32 {
     // mark the ones inherited from our parent close-on-exec once instead
     // (our own are), so programs can be spawned without a pre_exec sweep.
     mark_inherited_cloexec();
+    // One malloc arena for the whole daemon instead of one per worker thread
+    // (the daemon is mostly idle; the extra arena was ~180 KiB resident with
+    // 100 programs).
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator settings; no thread is running yet.
+    unsafe {
+        nix::libc::mallopt(nix::libc::M_ARENA_MAX, 1);
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
