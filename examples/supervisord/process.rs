@@ -292,7 +292,11 @@ pub fn build(cfg: &ProcessConfig, env: &SpawnEnv<'_>) -> Built {
     // supervisord does not tie its children's lives to its own
     // (PR_SET_PDEATHSIG); without it, and with nothing else to do between
     // fork and exec, supervisor-exec spawns with posix_spawn instead of fork.
-    let mut cmd = Command::new(program).args(args).kill_with_parent(false);
+    let mut cmd = Command::new(program)
+        .args(args)
+        .kill_with_parent(false)
+        // main() marks the descriptors it inherited close-on-exec at start.
+        .fds_cloexec(true);
     let mut vars: HashMap<&str, &str> = HashMap::new();
     for (k, v) in &cfg.environment {
         vars.insert(k, v);

@@ -64,6 +64,7 @@ pub(crate) struct Config {
     pub(crate) nice: Option<i32>,
     pub(crate) isolation: Isolation,
     pub(crate) pdeathsig: bool,
+    pub(crate) fds_cloexec: bool,
     pub(crate) stdin: bool,
     pub(crate) merge_stderr: bool,
     pub(crate) readiness: Readiness,
@@ -137,6 +138,7 @@ impl Command {
                 nice: None,
                 isolation: Isolation::default(),
                 pdeathsig: true,
+                fds_cloexec: false,
                 stdin: false,
                 merge_stderr: false,
                 readiness: Readiness::default(),
@@ -243,6 +245,19 @@ impl Command {
     /// (`PR_SET_PDEATHSIG`, default `true`). See the crate's Caveats.
     pub fn kill_with_parent(mut self, yes: bool) -> Self {
         self.cfg.pdeathsig = yes;
+        self
+    }
+
+    /// A promise that every descriptor of this process above stderr is
+    /// close-on-exec (default `false`). Without it, each spawn checks the
+    /// descriptor table and, if an inheritable descriptor is open, closes
+    /// the strays in the child (which costs a `fork` instead of a
+    /// `posix_spawn`). Rust's standard library and tokio open every
+    /// descriptor close-on-exec; a program that also marks those it
+    /// inherited at start (as the supervisord example does) can skip the
+    /// check. If the promise is broken, the child inherits the strays.
+    pub fn fds_cloexec(mut self, yes: bool) -> Self {
+        self.cfg.fds_cloexec = yes;
         self
     }
 

@@ -240,7 +240,7 @@ pub(crate) fn spawn(
         || !cfg.rlimits.is_empty()
         || cfg.nice.is_some()
         || creds.is_some()
-        || inheritable_fd_open();
+        || (!cfg.fds_cloexec && inheritable_fd_open());
     if needs_hook {
         sys::set_pre_exec(
             &mut cmd,
