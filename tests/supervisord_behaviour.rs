@@ -414,3 +414,22 @@ fn syslog_main_log_and_child_output() {
         "logfile=syslog writes no file"
     );
 }
+
+/// `strip_ansi=true`: escapes are removed from child logs (and what reads them).
+#[test]
+fn strip_ansi_removes_escapes_from_child_logs() {
+    let d = Daemon::start(
+        "[supervisord]\nstrip_ansi=true\n\n\
+         [program:color]\ncommand=sh -c 'printf \"\\033[1;31mred\\033[0m plain\\n\"; exec sleep 1000'\n\
+         startsecs=0\nstdout_logfile=%(here)s/color.log\n",
+    );
+    d.wait_state("color", "RUNNING", WAIT);
+    wait_until(WAIT, "the line without its escapes", || {
+        std::fs::read(d.path("color.log")).unwrap_or_default() == b"red plain\n"
+    });
+    assert!(
+        d.main_log().contains("DEBG 'color' stdout output:\nred plain\n"),
+        "{}",
+        d.main_log()
+    );
+}

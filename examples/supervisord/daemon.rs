@@ -217,6 +217,7 @@ impl Daemon {
                         stderr_path: stderr_path.as_ref(),
                         listener: cfg.pool.is_some(),
                         mainlog_copy: self.log.enabled(crate::config::LogLevel::Debug),
+                        strip_ansi: sd.strip_ansi,
                     },
                 );
                 Arc::new(Proc {

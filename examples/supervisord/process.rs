@@ -280,6 +280,8 @@ pub struct SpawnEnv<'a> {
     pub listener: bool,
     /// The main log copies child output (loglevel debug or lower).
     pub mainlog_copy: bool,
+    /// `[supervisord] strip_ansi`: escapes are removed from the output.
+    pub strip_ansi: bool,
 }
 
 /// Builds the node of a process instance.
@@ -321,7 +323,7 @@ pub fn build(cfg: &ProcessConfig, env: &SpawnEnv<'_>) -> Built {
         cmd = cmd.umask(mask);
     }
     let file = |path: Option<&PathBuf>, s: &StreamConfig| {
-        let mut out = Output::new();
+        let mut out = Output::new().strip_ansi(env.strip_ansi);
         if let Some(p) = path {
             out = out.file(
                 LogFile::new(p)

@@ -8,6 +8,7 @@
 //! offsets carry on across restarts, so no byte is lost or reordered
 //! between one run and the next.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
@@ -64,6 +65,7 @@ pub struct Output {
     pub(crate) file: Option<LogFile>,
     pub(crate) tail: Option<usize>,
     pub(crate) channel: bool,
+    pub(crate) strip_ansi: bool,
 }
 
 impl Output {
@@ -98,6 +100,14 @@ impl Output {
     /// ([`ProcessHandle::subscribe_output`](crate::ProcessHandle::subscribe_output)).
     pub fn channel(mut self) -> Self {
         self.channel = true;
+        self
+    }
+
+    /// Remove ANSI escape sequences (`ESC [` up to a terminator letter) from
+    /// what reaches every sink, as supervisord's `strip_ansi` does: chunk by
+    /// chunk, so a sequence split across two reads is kept.
+    pub fn strip_ansi(mut self, yes: bool) -> Self {
+        self.strip_ansi = yes;
         self
     }
 
@@ -401,6 +411,7 @@ pub(crate) struct Sinks {
     pub(crate) file: Option<Arc<LogFile>>,
     pub(crate) tail: Option<Arc<TailBuffer>>,
     pub(crate) channel: Option<broadcast::Sender<OutputChunk>>,
+    strip_ansi: bool,
     /// Bytes produced so far (the tail's `end` when there is a tail).
     offset: Mutex<u64>,
 }
@@ -420,6 +431,7 @@ impl Sinks {
             file: out.file.map(Arc::new),
             tail: out.tail.map(|c| Arc::new(TailBuffer::new(c))),
             channel: out.channel.then(|| channel.clone()),
+            strip_ansi: out.strip_ansi,
             offset: Mutex::new(0),
         })
     }
@@ -487,7 +499,15 @@ pub(crate) async fn drain(mut pipe: tokio::net::unix::pipe::Receiver, sinks: Arc
                 break;
             }
         };
-        let chunk = &buf[..n];
+        let chunk = if sinks.strip_ansi {
+            strip_ansi(&buf[..n])
+        } else {
+            Cow::Borrowed(&buf[..n])
+        };
+        let chunk = &*chunk;
+        if chunk.is_empty() {
+            continue;
+        }
         sinks.write(pid, chunk);
         if sinks.tracing.is_some() {
             let mut rest = chunk;
@@ -516,9 +536,54 @@ pub(crate) async fn drain(mut pipe: tokio::net::unix::pipe::Receiver, sinks: Arc
     }
 }
 
+/// supervisord's `stripEscapes`: drops each `ESC [` and what follows it up to
+/// and including the first of `HfABCDRsuJKhlpm`.
+fn strip_ansi(data: &[u8]) -> Cow<'_, [u8]> {
+    const BEGIN: &[u8] = b"\x1b[";
+    const TERMINATORS: &[u8] = b"HfABCDRsuJKhlpm";
+    if !data.windows(2).any(|w| w == BEGIN) {
+        return Cow::Borrowed(data);
+    }
+    let mut out = Vec::with_capacity(data.len());
+    let mut rest = data;
+    while let Some(i) = rest.windows(2).position(|w| w == BEGIN) {
+        out.extend_from_slice(&rest[..i]);
+        // The terminator is looked for from the `[` on, as supervisord does.
+        match rest[i + 1..].iter().position(|b| TERMINATORS.contains(b)) {
+            Some(t) => rest = &rest[i + 1 + t + 1..],
+            None => return Cow::Owned(out),
+        }
+    }
+    out.extend_from_slice(rest);
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strip_ansi_is_supervisords_strip_escapes() {
+        // Expected values from supervisor 4.2.5's dispatchers.stripEscapes.
+        let cases: [(&[u8], &[u8]); 7] = [
+            (b"plain", b"plain"),
+            (b"\x1b[31mred\x1b[0m!", b"red!"),
+            (b"a\x1b[2Jb\x1b[1;1Hc", b"abc"),
+            (b"\x1b[?25lhidden", b"hidden"),
+            (b"cut \x1b[31", b"cut "),
+            (b"lone \x1b x", b"lone \x1b x"),
+            (b"\x1b[mm", b"m"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(
+                &*strip_ansi(input),
+                want,
+                "{:?}",
+                String::from_utf8_lossy(input)
+            );
+        }
+        assert!(matches!(strip_ansi(b"no escapes"), Cow::Borrowed(_)));
+    }
 
     #[test]
     fn tail_keeps_the_last_bytes_with_absolute_offsets() {
