@@ -428,7 +428,8 @@ fn strip_ansi_removes_escapes_from_child_logs() {
         std::fs::read(d.path("color.log")).unwrap_or_default() == b"red plain\n"
     });
     assert!(
-        d.main_log().contains("DEBG 'color' stdout output:\nred plain\n"),
+        d.main_log()
+            .contains("DEBG 'color' stdout output:\nred plain\n"),
         "{}",
         d.main_log()
     );
