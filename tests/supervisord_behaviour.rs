@@ -347,19 +347,7 @@ fn daemon_user_drops_privileges() {
     );
     assert!(!log.contains("running as root"), "{log}");
     if !me.is_root() {
-        let dir = tempfile::tempdir().unwrap();
-        let conf = dir.path().join("c.conf");
-        std::fs::write(
-            &conf,
-            support::base_conf(dir.path()) + "[supervisord]\nuser=root\n",
-        )
-        .unwrap();
-        let (out, code) = support::run(
-            std::process::Command::new(support::example_bin("supervisord"))
-                .arg("-n")
-                .arg("-c")
-                .arg(&conf),
-        );
+        let (out, code) = support::run_daemon_on("c.conf", "[supervisord]\nuser=root\n");
         assert_eq!(code, 2, "{out}");
         assert!(
             out.contains("Can't drop privilege as nonroot user"),

@@ -460,19 +460,8 @@ fn sighup_reloads_and_term_shuts_down() {
 
 #[test]
 fn bad_config_exits_2_and_live_socket_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let conf = dir.path().join("bad.conf");
-    std::fs::write(
-        &conf,
-        support::base_conf(dir.path()) + "[program:x]\ncommand=true\nstartsecs=soon\n",
-    )
-    .unwrap();
-    let (out, code) = support::run(
-        std::process::Command::new(support::example_bin("supervisord"))
-            .arg("-n")
-            .arg("-c")
-            .arg(&conf),
-    );
+    let (out, code) =
+        support::run_daemon_on("bad.conf", "[program:x]\ncommand=true\nstartsecs=soon\n");
     assert_eq!(code, 2, "{out}");
     assert!(out.starts_with("Error: "), "{out}");
     assert!(

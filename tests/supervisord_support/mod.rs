@@ -32,6 +32,18 @@ pub fn example_bin(name: &str) -> PathBuf {
     bin
 }
 
+/// Runs the daemon in the foreground on `base_conf` + `extra`, written to
+/// `file_name` in a temp dir, until it exits: (output, exit code).
+pub fn run_daemon_on(file_name: &str, extra: &str) -> (String, i32) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conf = dir.path().join(file_name);
+    std::fs::write(&conf, base_conf(dir.path()) + extra).expect("write config");
+    run(Command::new(example_bin("supervisord"))
+        .arg("-n")
+        .arg("-c")
+        .arg(&conf))
+}
+
 /// The stock Python supervisorctl: `$SUPERVISORCTL`, else the repo's venv, else one
 /// installed into `target/venv-supervisor` now. `None` (the tests then skip, saying
 /// so) only when `SUPERVISORCTL` is unset and python3 is not available.
