@@ -540,9 +540,7 @@ impl Ctl {
                     return;
                 }
                 if args.is_empty() {
-                    self.output("Error: restart requires a process name");
-                    self.exit = GENERIC;
-                    self.output(help_for("restart").unwrap_or_default());
+                    self.usage_error("restart", "a process name", GENERIC);
                     return;
                 }
                 self.stop(&args);
@@ -726,14 +724,19 @@ impl Ctl {
         }
     }
 
+    /// `Error: CMD requires WHAT`, the command's help, and exit status `code`.
+    fn usage_error(&mut self, cmd: &str, what: &str, code: i32) {
+        self.output(&format!("Error: {cmd} requires {what}"));
+        self.exit = code;
+        self.output(help_for(cmd).unwrap_or_default());
+    }
+
     fn start(&mut self, names: &[&str]) {
         if !self.upcheck() {
             return;
         }
         if names.is_empty() {
-            self.output("Error: start requires a process name");
-            self.exit = INVALID_ARGS;
-            self.output(help_for("start").unwrap_or_default());
+            self.usage_error("start", "a process name", INVALID_ARGS);
             return;
         }
         if names.contains(&"all") {
@@ -778,9 +781,7 @@ impl Ctl {
             return;
         }
         if names.is_empty() {
-            self.output("Error: stop requires a process name");
-            self.exit = GENERIC;
-            self.output(help_for("stop").unwrap_or_default());
+            self.usage_error("stop", "a process name", GENERIC);
             return;
         }
         let fmt: fn(&Value) -> String = |r| Self::signal_result(r, "stopped");
@@ -826,9 +827,7 @@ impl Ctl {
             return;
         }
         if args.len() < 2 {
-            self.output("Error: signal requires a signal name and a process name");
-            self.output(help_for("signal").unwrap_or_default());
-            self.exit = GENERIC;
+            self.usage_error("signal", "a signal name and a process name", GENERIC);
             return;
         }
         let sig = args[0];
@@ -1194,9 +1193,7 @@ impl Ctl {
             return;
         }
         if names.is_empty() {
-            self.output("Error: clear requires a process name");
-            self.exit = GENERIC;
-            self.output(help_for("clear").unwrap_or_default());
+            self.usage_error("clear", "a process name", GENERIC);
             return;
         }
         let fmt: fn(&Value) -> String = |r| {
