@@ -470,12 +470,7 @@ fn bad_config_exits_2_and_live_socket_is_refused() {
     );
 
     let d = Daemon::start("[program:x]\ncommand=sleep 1000\n");
-    let (out, code) = support::run(
-        std::process::Command::new(support::example_bin("supervisord"))
-            .arg("-n")
-            .arg("-c")
-            .arg(&d.conf),
-    );
+    let (out, code) = support::run_daemon(&d.conf);
     assert_eq!(code, 2, "{out}");
     assert!(
         out.contains("Another program is already listening"),

@@ -556,7 +556,7 @@ impl Processor {
             }
             Msg::Spawned(tasks) => {
                 for (r, task) in tasks {
-                    if self.zombies.contains(&r) {
+                    if !self.zombies.is_empty() && self.zombies.contains(&r) {
                         // Given up as a zombie before its task was reported.
                         task.abort();
                     } else if let Some(node) = self.get_mut(r) {

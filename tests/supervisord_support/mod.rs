@@ -38,10 +38,15 @@ pub fn run_daemon_on(file_name: &str, extra: &str) -> (String, i32) {
     let dir = tempfile::tempdir().expect("tempdir");
     let conf = dir.path().join(file_name);
     std::fs::write(&conf, base_conf(dir.path()) + extra).expect("write config");
+    run_daemon(&conf)
+}
+
+/// Runs the daemon in the foreground on `conf` until it exits: (output, exit code).
+pub fn run_daemon(conf: &Path) -> (String, i32) {
     run(Command::new(example_bin("supervisord"))
         .arg("-n")
         .arg("-c")
-        .arg(&conf))
+        .arg(conf))
 }
 
 /// The stock Python supervisorctl: `$SUPERVISORCTL`, else the repo's venv, else one
