@@ -9,7 +9,7 @@ use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 use tracing::Span;
 
 use crate::node::{Child, NodeState, Signal};
-use crate::processor::{Launch, Msg, NodeRef};
+use crate::processor::{Msg, NodeRef};
 use crate::{Error, Runnable, Supervisor};
 
 const NEW: u8 = 0;
@@ -223,19 +223,22 @@ impl Context {
             return Err(err);
         }
         let (reply, rx) = oneshot::channel();
+        let launches = Vec::with_capacity(children.len());
         self.send(Msg::AddChildren {
             node: self.inner.node,
             children,
             ordered,
+            launches,
             reply,
         });
-        let launches = rx.await.unwrap_or(Err(Error::Closed))?;
-        if !launches.is_empty() {
-            // Spawned here, on this worker: the processor only prepared them.
-            let tasks = launches.into_iter().map(Launch::start).collect();
-            self.send(Msg::Spawned(tasks));
+        let (result, launches, children) = rx.await.map_err(|_| Error::Closed)?;
+        // Spawned here, on this worker: the processor only prepared them.
+        for launch in launches {
+            let (r, task) = launch.start();
+            self.send(Msg::Spawned(r, task));
         }
-        Ok(())
+        drop(children);
+        result
     }
 
     fn send(&self, msg: Msg) {

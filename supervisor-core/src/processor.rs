@@ -90,16 +90,25 @@ pub(crate) enum Msg {
         node: NodeRef,
         children: Vec<Child>,
         ordered: bool,
-        /// The runs of the children that start now, for the parent's task to
-        /// spawn (so that spawning is not on the processor's critical path).
-        reply: oneshot::Sender<Result<Vec<Launch>, Error>>,
+        /// An empty buffer (with room for the children) for the runs that start now.
+        launches: Vec<Launch>,
+        reply: oneshot::Sender<AddReply>,
     },
-    /// The tasks of runs that a parent spawned ([`Launch::start`]).
-    Spawned(Vec<(NodeRef, AbortHandle)>),
+    /// The task of a run that a parent spawned ([`Launch::start`]).
+    Spawned(NodeRef, AbortHandle),
     Control(Control),
 }
 
 type Reply = oneshot::Sender<Result<(), Error>>;
+
+/// The processor's answer to [`Msg::AddChildren`]: the outcome, the runs of the
+/// children that start now, for the parent's task to spawn (so that spawning
+/// is not on the processor's critical path), and the children's vector, for
+/// the parent's task to free. Both vectors go back to the thread that
+/// allocated them: with glibc's per-thread arenas, a free from another thread
+/// takes the owner's arena lock, and the processor freeing what runnables
+/// allocated was most of the lock contention of a tree start.
+pub(crate) type AddReply = (Result<(), Error>, Vec<Launch>, Vec<Child>);
 
 pub(crate) enum Control {
     Snapshot(oneshot::Sender<Snapshot>),
@@ -292,7 +301,7 @@ impl Processor {
             outcome,
             ended: false,
         };
-        let root = p.alloc(None, 0, Arc::from("root"), root, false);
+        let root = p.alloc(None, 0, Arc::from("root"), root.runnable, root.opts, false);
         debug_assert_eq!(root, ROOT);
         p
     }
@@ -371,7 +380,8 @@ impl Processor {
         parent: Option<u32>,
         group: usize,
         dn: Arc<str>,
-        child: Child,
+        runnable: Arc<dyn ErasedRunnable>,
+        opts: Options,
         dynamic: bool,
     ) -> u32 {
         let depth = parent.map_or(0, |p| self.node(p).depth + 1);
@@ -384,8 +394,8 @@ impl Processor {
             children: Vec::new(),
             groups: Vec::new(),
             group,
-            runnable: child.runnable,
-            opts: child.opts,
+            runnable,
+            opts,
             dynamic,
             state: NodeState::New,
             epoch,
@@ -535,37 +545,29 @@ impl Processor {
             }
             Msg::AddChildren {
                 node,
-                children,
+                mut children,
                 ordered,
+                launches,
                 reply,
             } => {
-                self.launches = Some(Vec::new());
-                let r = self.add_children(node, children, ordered);
+                self.launches = Some(launches);
+                let r = self.add_children(node, &mut children, ordered);
                 let launches = self.launches.take().unwrap_or_default();
-                let r = match r {
-                    Ok(()) => Ok(launches),
-                    Err(e) => {
-                        self.start_here(launches);
-                        Err(e)
-                    }
-                };
-                if let Err(Ok(launches)) = reply.send(r) {
+                if let Err((_, launches, _)) = reply.send((r, launches, children)) {
                     // The parent stopped waiting: start them here.
                     self.start_here(launches);
                 }
             }
-            Msg::Spawned(tasks) => {
-                for (r, task) in tasks {
-                    if !self.zombies.is_empty() && self.zombies.contains(&r) {
-                        // Given up as a zombie before its task was reported.
-                        task.abort();
-                    } else if let Some(node) = self.get_mut(r) {
-                        if node.running && node.task.is_none() {
-                            if node.abort_on_spawn {
-                                task.abort();
-                            }
-                            node.task = Some(task);
+            Msg::Spawned(r, task) => {
+                if !self.zombies.is_empty() && self.zombies.contains(&r) {
+                    // Given up as a zombie before its task was reported.
+                    task.abort();
+                } else if let Some(node) = self.get_mut(r) {
+                    if node.running && node.task.is_none() {
+                        if node.abort_on_spawn {
+                            task.abort();
                         }
+                        node.task = Some(task);
                     }
                 }
             }
@@ -712,7 +714,7 @@ impl Processor {
     fn add_children(
         &mut self,
         r: NodeRef,
-        children: Vec<Child>,
+        children: &mut [Child],
         ordered: bool,
     ) -> Result<(), Error> {
         let Some(node) = self.get(r) else {
@@ -779,15 +781,17 @@ impl Processor {
         Ok(())
     }
 
-    /// Adds a group of (already validated) children under `parent` and starts them.
-    fn insert_group(&mut self, parent: u32, children: Vec<Child>, ordered: bool, dynamic: bool) {
+    /// Adds a group of (already validated) children under `parent` and starts
+    /// them. The children keep their names (the caller frees them).
+    fn insert_group(&mut self, parent: u32, children: &mut [Child], ordered: bool, dynamic: bool) {
         let g = self.node(parent).groups.len();
         let parent_cancelled = self.node(parent).token.is_cancelled();
         let mut members = Vec::with_capacity(children.len());
         for child in children {
             self.scratch_dn(parent, &child.name);
             let dn: Arc<str> = Arc::from(self.scratch.as_str());
-            let c = self.alloc(Some(parent), g, dn, child, dynamic);
+            let opts = std::mem::take(&mut child.opts);
+            let c = self.alloc(Some(parent), g, dn, child.runnable.clone(), opts, dynamic);
             members.push(c);
         }
         let p = self.node_mut(parent);
@@ -1446,7 +1450,7 @@ impl Processor {
             });
         }
         self.check_new_names(p, std::iter::once(child.name.as_str()))?;
-        self.insert_group(p, vec![child], false, true);
+        self.insert_group(p, &mut [child], false, true);
         Ok(())
     }
 
