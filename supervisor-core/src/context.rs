@@ -9,7 +9,7 @@ use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 use tracing::Span;
 
 use crate::node::{Child, NodeState, Signal};
-use crate::processor::{Msg, NodeRef};
+use crate::processor::{AddRequest, Msg, NodeRef};
 use crate::{Error, Runnable, Supervisor};
 
 const NEW: u8 = 0;
@@ -136,7 +136,7 @@ impl Context {
                 };
                 self.send(Msg::Misuse {
                     node: self.inner.node,
-                    error: err.clone(),
+                    error: Box::new(err.clone()),
                 });
                 Err(err)
             }
@@ -218,27 +218,29 @@ impl Context {
             };
             self.send(Msg::Misuse {
                 node: self.inner.node,
-                error: err.clone(),
+                error: Box::new(err.clone()),
             });
             return Err(err);
         }
         let (reply, rx) = oneshot::channel();
-        let launches = Vec::with_capacity(children.len());
-        self.send(Msg::AddChildren {
-            node: self.inner.node,
+        let req = Box::new(AddRequest {
+            launches: Vec::with_capacity(children.len()),
             children,
             ordered,
-            launches,
+            result: Ok(()),
+        });
+        self.send(Msg::AddChildren {
+            node: self.inner.node,
+            req,
             reply,
         });
-        let (result, launches, children) = rx.await.map_err(|_| Error::Closed)?;
+        let mut req = rx.await.map_err(|_| Error::Closed)?;
         // Spawned here, on this worker: the processor only prepared them.
-        for launch in launches {
+        for launch in req.launches.drain(..) {
             let (r, task) = launch.start();
             self.send(Msg::Spawned(r, task));
         }
-        drop(children);
-        result
+        req.result
     }
 
     fn send(&self, msg: Msg) {

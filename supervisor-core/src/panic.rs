@@ -70,7 +70,7 @@ impl Catch {
         self,
         fut: Pin<&mut F>,
         cx: &mut Context<'_>,
-    ) -> Poll<Result<Result<(), BoxError>, Panic>>
+    ) -> Poll<Result<Result<(), BoxError>, Box<Panic>>>
     where
         F: Future<Output = Result<(), BoxError>>,
     {
@@ -89,11 +89,11 @@ impl Catch {
                     "Box<dyn Any>".to_owned()
                 };
                 let location = LOCATION.with(|l| l.borrow_mut().take());
-                Poll::Ready(Err(Panic {
+                Poll::Ready(Err(Box::new(Panic {
                     message,
                     location,
                     payload,
-                }))
+                })))
             }
         }
     }

@@ -68,7 +68,7 @@ pub(crate) struct NodeRef {
     epoch: u64,
 }
 
-type RunResult = Result<Result<(), BoxError>, Panic>;
+type RunResult = Result<Result<(), BoxError>, Box<Panic>>;
 
 /// A message to the processor.
 pub(crate) enum Msg {
@@ -84,31 +84,36 @@ pub(crate) enum Msg {
     /// A runnable broke a rule; it is killed.
     Misuse {
         node: NodeRef,
-        error: Error,
+        error: Box<Error>,
     },
     AddChildren {
         node: NodeRef,
-        children: Vec<Child>,
-        ordered: bool,
-        /// An empty buffer (with room for the children) for the runs that start now.
-        launches: Vec<Launch>,
-        reply: oneshot::Sender<AddReply>,
+        /// Boxed, to keep messages (and so the channel's blocks) small.
+        req: Box<AddRequest>,
+        reply: oneshot::Sender<Box<AddRequest>>,
     },
     /// The task of a run that a parent spawned ([`Launch::start`]).
     Spawned(NodeRef, AbortHandle),
-    Control(Control),
+    Control(Box<Control>),
 }
 
 type Reply = oneshot::Sender<Result<(), Error>>;
 
-/// The processor's answer to [`Msg::AddChildren`]: the outcome, the runs of the
-/// children that start now, for the parent's task to spawn (so that spawning
-/// is not on the processor's critical path), and the children's vector, for
-/// the parent's task to free. Both vectors go back to the thread that
-/// allocated them: with glibc's per-thread arenas, a free from another thread
-/// takes the owner's arena lock, and the processor freeing what runnables
-/// allocated was most of the lock contention of a tree start.
-pub(crate) type AddReply = (Result<(), Error>, Vec<Launch>, Vec<Child>);
+/// A parent's request to add a group of children, and the processor's answer
+/// in the same box: the outcome, and the runs of the children that start now,
+/// for the parent's task to spawn (so that spawning is not on the processor's
+/// critical path). The box, the children's vector (names included) and the
+/// launch buffer all go back to the parent's task, which allocated them: with
+/// glibc's per-thread arenas, a free from another thread takes the owner's
+/// arena lock, and the processor freeing what runnables allocated was most of
+/// the lock contention of a tree start.
+pub(crate) struct AddRequest {
+    pub(crate) children: Vec<Child>,
+    pub(crate) ordered: bool,
+    /// Empty, with room for the children; filled by the processor.
+    pub(crate) launches: Vec<Launch>,
+    pub(crate) result: Result<(), Error>,
+}
 
 pub(crate) enum Control {
     Snapshot(oneshot::Sender<Snapshot>),
@@ -539,23 +544,21 @@ impl Processor {
                 if let Some(n) = self.get(node) {
                     if n.running && n.state != NodeState::Dead {
                         tracing::error!(dn = %n.dn, error = %error, "runnable misused its context");
-                        self.kill(node.idx, Exit::Failed(Arc::new(error)));
+                        self.kill(node.idx, Exit::Failed(Arc::new(*error)));
                     }
                 }
             }
             Msg::AddChildren {
                 node,
-                mut children,
-                ordered,
-                launches,
+                mut req,
                 reply,
             } => {
-                self.launches = Some(launches);
-                let r = self.add_children(node, &mut children, ordered);
-                let launches = self.launches.take().unwrap_or_default();
-                if let Err((_, launches, _)) = reply.send((r, launches, children)) {
+                self.launches = Some(std::mem::take(&mut req.launches));
+                req.result = self.add_children(node, &mut req.children, req.ordered);
+                req.launches = self.launches.take().unwrap_or_default();
+                if let Err(req) = reply.send(req) {
                     // The parent stopped waiting: start them here.
-                    self.start_here(launches);
+                    self.start_here(req.launches);
                 }
             }
             Msg::Spawned(r, task) => {
@@ -571,7 +574,7 @@ impl Processor {
                     }
                 }
             }
-            Msg::Control(c) => self.on_control(c),
+            Msg::Control(c) => self.on_control(*c),
         }
     }
 

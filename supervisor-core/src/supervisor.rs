@@ -132,7 +132,7 @@ impl Supervisor {
 
     async fn call<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Control) -> Result<T, Error> {
         let (reply, rx) = oneshot::channel();
-        if !self.send(Msg::Control(make(reply))) {
+        if !self.send(Msg::Control(Box::new(make(reply)))) {
             return Err(Error::Closed);
         }
         rx.await.map_err(|_| Error::Closed)
