@@ -5,7 +5,11 @@
 //! longest time from a member's death to its successor being healthy, and
 //! `min_group_restarts_per_s` the rate of the slowest group, over the window.
 //! `baseline=1` (workload `w4_timer_only`) runs the same loop in plain tasks,
-//! without a supervisor: the rate tokio's 1 ms timer allows.
+//! without a supervisor: the rate tokio's 1 ms timer allows (a 10 ms
+//! `tokio::time::sleep` lasts 10 to 12 ms: its deadline is rounded up to the
+//! next 1 ms tick, and the driver's epoll timeout is rounded up again).
+//! `period_ms=0` replaces the timer with one yield: members die as soon as
+//! they are healthy, and the rate is what the supervisor itself sustains.
 //!
 //! ```sh
 //! cargo bench --bench core_w4
@@ -26,7 +30,12 @@ fn run(w: &str, args: &Args) -> String {
     let warmup = Duration::from_millis(args.get("warmup_ms", 1000));
     let window = Duration::from_millis(args.get("dur_ms", 5000));
     let baseline = args.get("baseline", 0) == 1;
-    let w = if baseline { "w4_timer_only" } else { w };
+    let w = match (period.is_zero(), baseline) {
+        (false, false) => w.to_owned(),
+        (false, true) => format!("{w}_timer_only"),
+        (true, false) => format!("{w}_no_timer"),
+        (true, true) => format!("{w}_no_timer_loop_only"),
+    };
     block_on(async {
         let shared = Arc::new(ChurnShared {
             base: Instant::now(),
@@ -45,7 +54,7 @@ fn run(w: &str, args: &Args) -> String {
                     loop {
                         sh.starts.fetch_add(1, Ordering::Relaxed);
                         slot.starts.fetch_add(1, Ordering::Relaxed);
-                        tokio::time::sleep(sh.period).await;
+                        churn_wait(sh.period).await;
                     }
                 });
             }
@@ -86,11 +95,15 @@ fn run(w: &str, args: &Args) -> String {
         let r = (s1 - s0) as f64;
         let min_group = g0.iter().zip(&g1).map(|(a, b)| b - a).min().unwrap_or(0);
         format!(
-            "{{\"peer\":\"{PEER}\",\"tokio_workers\":{},\"workload\":\"{w}\",\"initial_backoff\":\"0s\",\"groups\":{groups},\"period_ms\":{},\"window_s\":{wall:.3},\"restarts_per_s\":{:.1},\"ideal_restarts_per_s\":{:.1},\"process_cpu_cores\":{:.3},\"cpu_us_per_restart\":{:.3},\"worst_wait_us\":{:.1},\"min_group_restarts_per_s\":{:.1}}}",
+            "{{\"peer\":\"{PEER}\",\"tokio_workers\":{},\"workload\":\"{w}\",\"initial_backoff\":\"0s\",\"groups\":{groups},\"period_ms\":{},\"window_s\":{wall:.3},\"restarts_per_s\":{:.1},\"ideal_restarts_per_s\":{},\"process_cpu_cores\":{:.3},\"cpu_us_per_restart\":{:.3},\"worst_wait_us\":{:.1},\"min_group_restarts_per_s\":{:.1}}}",
             workers(),
             period.as_millis(),
             r / wall,
-            groups as f64 / period.as_secs_f64(),
+            if period.is_zero() {
+                "null".to_owned()
+            } else {
+                format!("{:.1}", groups as f64 / period.as_secs_f64())
+            },
             (c1 - c0) / wall,
             (c1 - c0) * 1e6 / r.max(1.0),
             worst as f64 / 1000.0,
@@ -101,7 +114,11 @@ fn run(w: &str, args: &Args) -> String {
 
 fn main() {
     core_common::main(
-        &["w4 groups=1000", "w4 groups=1000 baseline=1"],
+        &[
+            "w4 groups=1000",
+            "w4 groups=1000 baseline=1",
+            "w4 groups=1000 period_ms=0",
+        ],
         &[
             "w4 groups=10 warmup_ms=50 dur_ms=100",
             "w4 groups=10 warmup_ms=50 dur_ms=100 baseline=1",

@@ -450,6 +450,16 @@ impl std::fmt::Display for Churned {
 
 impl std::error::Error for Churned {}
 
+/// The churn wait: `period` on tokio's timer, or, for `period_ms=0`, one
+/// yield to the scheduler (no timer at all: the supervisor's own rate).
+pub async fn churn_wait(period: Duration) {
+    if period.is_zero() {
+        tokio::task::yield_now().await
+    } else {
+        tokio::time::sleep(period).await
+    }
+}
+
 pub fn churn(shared: Arc<ChurnShared>, slot: Arc<ChurnSlot>) -> impl Runnable {
     move |ctx: Context| {
         let (shared, slot) = (shared.clone(), slot.clone());
@@ -465,7 +475,7 @@ pub fn churn(shared: Arc<ChurnShared>, slot: Arc<ChurnSlot>) -> impl Runnable {
             shared.starts.fetch_add(1, Ordering::Relaxed);
             slot.starts.fetch_add(1, Ordering::Relaxed);
             tokio::select! {
-                _ = tokio::time::sleep(shared.period) => {
+                () = churn_wait(shared.period) => {
                     slot.died_at_ns.store(shared.base.elapsed().as_nanos() as u64, Ordering::Relaxed);
                     Err::<(), supervisor::core::BoxError>(Churned.into())
                 }
