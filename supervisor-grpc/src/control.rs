@@ -30,6 +30,7 @@ use supervisor_core::{
 };
 use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
+use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
 /// The messages, server and client generated from `proto/control.proto`.
@@ -181,21 +182,18 @@ impl Control for ControlService {
         &self,
         req: Request<WatchRequest>,
     ) -> Result<Response<Self::WatchStream>, Status> {
-        let token = req.extensions().get::<Context>().map(|c| c.token().clone());
+        // Outside a supervised server: a token that is never cancelled.
+        let token = req
+            .extensions()
+            .get::<Context>()
+            .map_or_else(CancellationToken::new, |c| c.token().clone());
         let prefix = req.into_inner().dn;
         let mut events = self.sup.subscribe();
         let (tx, rx) = mpsc::channel::<Result<Event, Status>>(64);
         tokio::spawn(async move {
-            let cancelled = async {
-                match &token {
-                    Some(t) => t.cancelled().await,
-                    None => std::future::pending().await,
-                }
-            };
-            tokio::pin!(cancelled);
             loop {
                 let event = tokio::select! {
-                    () = &mut cancelled => break,
+                    () = token.cancelled() => break,
                     () = tx.closed() => break,
                     e = events.recv() => e,
                 };
@@ -250,11 +248,7 @@ impl Control for ControlService {
 }
 
 fn wanted(dn: &str, prefix: &str) -> bool {
-    prefix.is_empty()
-        || dn == prefix
-        || (dn.len() > prefix.len()
-            && dn.starts_with(prefix)
-            && dn.as_bytes()[prefix.len()] == b'.')
+    prefix.is_empty() || dn == prefix || crate::health::is_below(dn, prefix)
 }
 
 fn millis(d: Duration) -> u64 {

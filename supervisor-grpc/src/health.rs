@@ -201,7 +201,7 @@ impl fmt::Debug for HealthBinding {
 }
 
 /// Whether `dn` is strictly below `root`.
-fn is_below(dn: &str, root: &str) -> bool {
+pub(crate) fn is_below(dn: &str, root: &str) -> bool {
     dn.len() > root.len() && dn.starts_with(root) && dn.as_bytes()[root.len()] == b'.'
 }
 

@@ -89,7 +89,7 @@ impl<S> HttpServer<S> {
     pub fn from_hyper(listen: impl Into<Listen>, service: S) -> Self {
         Self {
             service,
-            serve: Serve::new(listen.into(), false),
+            serve: Serve::new(listen.into()),
         }
     }
 
@@ -122,8 +122,20 @@ impl<S> HttpServer<S> {
     where
         Self: Runnable,
     {
-        let grace = self.serve.deadline + GRACE_MARGIN;
+        let grace = self.shutdown_grace();
         Child::new(name, self).grace(grace)
+    }
+
+    /// The grace period [`child`](Self::child) sets: the shutdown deadline plus a margin.
+    pub(crate) fn shutdown_grace(&self) -> Duration {
+        self.serve.deadline + GRACE_MARGIN
+    }
+
+    /// `Debug` of the server's settings, under the given struct name.
+    pub(crate) fn debug_fields(&self, mut d: fmt::DebugStruct<'_, '_>) -> fmt::Result {
+        d.field("listen", &self.serve.listen)
+            .field("shutdown_deadline", &self.serve.deadline)
+            .finish_non_exhaustive()
     }
 }
 
@@ -155,9 +167,6 @@ where
 
 impl<S> fmt::Debug for HttpServer<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HttpServer")
-            .field("listen", &self.serve.listen)
-            .field("shutdown_deadline", &self.serve.deadline)
-            .finish_non_exhaustive()
+        self.debug_fields(f.debug_struct("HttpServer"))
     }
 }

@@ -95,12 +95,7 @@ impl Listen {
                 Err(source) => Err(Error::Bind { addr, source }),
             },
             Kind::UnixPath(p) => match bind_unix(p) {
-                Ok(l) => Ok(Bound {
-                    listener: Listener::Unix(l),
-                    addr,
-                    tcp_addr: None,
-                    remove: Some(RemoveOnDrop(p.clone())),
-                }),
+                Ok(l) => Ok(Bound::unix(l, addr, Some(RemoveOnDrop(p.clone())))),
                 Err(source) => Err(Error::Bind { addr, source }),
             },
             Kind::Tcp(l) => {
@@ -113,12 +108,7 @@ impl Listen {
                 let l = l.try_clone().map_err(listener_err)?;
                 l.set_nonblocking(true).map_err(listener_err)?;
                 let l = UnixListener::from_std(l).map_err(listener_err)?;
-                Ok(Bound {
-                    listener: Listener::Unix(l),
-                    addr,
-                    tcp_addr: None,
-                    remove: None,
-                })
+                Ok(Bound::unix(l, addr, None))
             }
         }
     }
@@ -197,6 +187,16 @@ impl Bound {
             tcp_addr,
             listener: Listener::Tcp(l),
             remove: None,
+        }
+    }
+
+    /// `remove`: the socket file this run bound, removed when it closes.
+    fn unix(l: UnixListener, addr: String, remove: Option<RemoveOnDrop>) -> Self {
+        Self {
+            listener: Listener::Unix(l),
+            addr,
+            tcp_addr: None,
+            remove,
         }
     }
 

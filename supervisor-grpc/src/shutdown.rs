@@ -55,11 +55,11 @@ pub(crate) struct Serve {
 }
 
 impl Serve {
-    pub(crate) fn new(listen: Listen, http2_only: bool) -> Self {
+    pub(crate) fn new(listen: Listen) -> Self {
         Self {
             listen,
             deadline: DEFAULT_DEADLINE,
-            http2_only,
+            http2_only: false,
             local_addr: watch::Sender::new(None),
         }
     }
@@ -201,7 +201,10 @@ fn is_per_connection(e: &io::Error) -> bool {
 
 /// EMFILE, ENFILE, ENOBUFS, ENOMEM: transient, but retrying at once would spin.
 fn is_resource_shortage(e: &io::Error) -> bool {
-    matches!(e.raw_os_error(), Some(23 | 24 | 105 | 12)) || e.kind() == io::ErrorKind::OutOfMemory
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+    ) || e.kind() == io::ErrorKind::OutOfMemory
 }
 
 /// Spawns the server's tasks (connections, HTTP/2 streams) on the tracker,

@@ -10,8 +10,7 @@ use hyper_util::service::TowerToHyperService;
 use supervisor_core::{BoxError, Child, Context, Runnable};
 use tokio::sync::watch;
 
-use crate::shutdown::{Serve, GRACE_MARGIN};
-use crate::{Error, Listen};
+use crate::{Error, HttpServer, Listen};
 
 /// A tonic gRPC server as a [`Runnable`], on TCP or a unix socket.
 ///
@@ -28,8 +27,8 @@ use crate::{Error, Listen};
 ///    cancelled;
 /// 4. shuts down gracefully: stops accepting, sends GOAWAY, and lets the
 ///    calls in flight finish until the [shutdown deadline](Self::shutdown_deadline);
-///    then it cuts off what is left (clients see `UNAVAILABLE` or
-///    `CANCELLED`) and returns.
+///    then it cuts off what is left (those calls fail, typically with
+///    `UNAVAILABLE` or `CANCELLED`) and returns.
 ///
 /// Every request carries the node's [`Context`] in its extensions
 /// (`request.extensions().get::<Context>()`): a streaming handler should end
@@ -44,33 +43,26 @@ use crate::{Error, Listen};
 /// service, see [`HealthBinding`](crate::HealthBinding).
 #[derive(Clone)]
 #[cfg_attr(docsrs, doc(cfg(feature = "tonic")))]
-pub struct GrpcServer<S> {
-    service: TowerToHyperService<S>,
-    serve: Serve,
-}
+pub struct GrpcServer<S>(HttpServer<TowerToHyperService<S>>);
 
 impl<S> GrpcServer<S> {
     /// A server for `service` (a generated server, or a `Routes` of several),
     /// listening on `listen`.
     pub fn new(listen: impl Into<Listen>, service: S) -> Self {
-        Self {
-            service: TowerToHyperService::new(service),
-            serve: Serve::new(listen.into(), true),
-        }
+        Self(HttpServer::new(listen, service).http2_only())
     }
 
     /// How long calls in flight may take to finish after the node is
     /// cancelled before they are cut off (default 3 s).
     #[must_use]
-    pub fn shutdown_deadline(mut self, deadline: Duration) -> Self {
-        self.serve.deadline = deadline;
-        self
+    pub fn shutdown_deadline(self, deadline: Duration) -> Self {
+        Self(self.0.shutdown_deadline(deadline))
     }
 
     /// The TCP address the current run listens on: `None` between runs and
     /// for unix sockets. With port 0, `wait_for(Option::is_some)` on it.
     pub fn local_addr(&self) -> watch::Receiver<Option<SocketAddr>> {
-        self.serve.local_addr.subscribe()
+        self.0.local_addr()
     }
 
     /// The server as a child node named `name`, with a grace period 2 s
@@ -80,7 +72,7 @@ impl<S> GrpcServer<S> {
     where
         Self: Runnable,
     {
-        let grace = self.serve.deadline + GRACE_MARGIN;
+        let grace = self.0.shutdown_grace();
         Child::new(name, self).grace(grace)
     }
 }
@@ -104,15 +96,12 @@ where
     /// [`Error::Bind`] or [`Error::Listener`] if it cannot listen,
     /// [`Error::Accept`] on a non-transient accept error.
     async fn run(&self, ctx: Context) -> Result<(), Error> {
-        self.serve.run(ctx, self.service.clone()).await
+        self.0.run(ctx).await
     }
 }
 
 impl<S> fmt::Debug for GrpcServer<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GrpcServer")
-            .field("listen", &self.serve.listen)
-            .field("shutdown_deadline", &self.serve.deadline)
-            .finish_non_exhaustive()
+        self.0.debug_fields(f.debug_struct("GrpcServer"))
     }
 }

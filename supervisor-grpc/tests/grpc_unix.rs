@@ -42,15 +42,9 @@ fn unix_channel(path: &Path) -> Channel {
         .connect_with_connector_lazy(UnixConnector(path.to_owned()))
 }
 
-fn socket_path(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("supervisor-grpc-{}-{test}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("grpc.sock")
-}
-
 #[tokio::test]
 async fn grpc_over_a_unix_socket_path() {
-    let path = socket_path("grpc-path");
+    let path = support::socket_path("grpc-path", "grpc.sock");
     let (svc, _probes) = echo_service();
     let server = GrpcServer::new(Listen::unix(&path), svc);
     let sup = support::tree(vec![server.child("grpc")]);
@@ -86,7 +80,7 @@ async fn grpc_over_a_unix_socket_path() {
 
 #[tokio::test]
 async fn grpc_on_a_ready_unix_listener_across_a_restart() {
-    let path = socket_path("grpc-listener");
+    let path = support::socket_path("grpc-listener", "grpc.sock");
     let _ = std::fs::remove_file(&path);
     let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
     let (svc, _probes) = echo_service();

@@ -4,7 +4,6 @@
 
 mod support;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use axum::routing::get;
@@ -16,12 +15,6 @@ use supervisor_core::{Child, NodeState};
 use supervisor_grpc::{HttpServer, Listen};
 use support::{healthy, within};
 use tokio::sync::mpsc;
-
-fn socket_path(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("supervisor-grpc-{}-{test}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("http.sock")
-}
 
 fn app(started: mpsc::UnboundedSender<()>) -> Router {
     Router::new().route("/", get(|| async { "hello" })).route(
@@ -55,7 +48,7 @@ async fn get_unix(path: &std::path::Path, uri: &str) -> Result<(u16, String), hy
 
 #[tokio::test]
 async fn http_over_a_unix_socket_with_graceful_shutdown() {
-    let path = socket_path("unix");
+    let path = support::socket_path("unix", "http.sock");
     // A stale socket file (its server died) is replaced.
     drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
     assert!(path.exists());
@@ -96,7 +89,7 @@ async fn http_over_a_unix_socket_with_graceful_shutdown() {
 
 #[tokio::test]
 async fn a_live_unix_socket_is_address_in_use() {
-    let path = socket_path("inuse");
+    let path = support::socket_path("inuse", "http.sock");
     let _ = std::fs::remove_file(&path);
     let _live = std::os::unix::net::UnixListener::bind(&path).unwrap();
     let (tx, _rx) = mpsc::unbounded_channel();
@@ -127,7 +120,10 @@ async fn a_live_unix_socket_is_address_in_use() {
 async fn http_over_tcp() {
     let (listener, addr) = support::loopback();
     let (tx, _rx) = mpsc::unbounded_channel();
-    let sup = support::tree(vec![HttpServer::new(listener, app(tx)).child("http")]);
+    // A deadline far beyond `within`'s patience: were the idle connection
+    // waited for, the shutdown below would not finish in time.
+    let server = HttpServer::new(listener, app(tx)).shutdown_deadline(Duration::from_secs(600));
+    let sup = support::tree(vec![server.child("http")]);
     let mut events = sup.subscribe();
     healthy(&mut events, "root.http").await;
     let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
@@ -142,7 +138,7 @@ async fn http_over_tcp() {
     let resp = within("GET", send.send_request(req)).await.unwrap();
     assert_eq!(resp.status(), 200);
     // An idle keep-alive connection does not hold up the shutdown.
-    let report = within("shutdown", sup.shutdown(Duration::from_secs(10)))
+    let report = within("shutdown", sup.shutdown(Duration::from_secs(900)))
         .await
         .unwrap();
     assert!(report.is_clean(), "{report:?}");

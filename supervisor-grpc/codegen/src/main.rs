@@ -1,4 +1,4 @@
-//! Regenerates `supervisor-grpc/src/generated/*.rs` and `supervisor-grpc/tests/support/echo.rs`
+//! Regenerates `supervisor-grpc/src/generated/*.rs` and `supervisor-grpc/tests/support/echo.v1.rs`
 //! from the `.proto` files, with `protoc` from `PATH` (or `$PROTOC`).
 
 use std::path::{Path, PathBuf};

@@ -88,7 +88,8 @@ pub struct Event {
     /// For LAGGED: how many events were dropped.
     #[prost(uint64, tag = "7")]
     pub missed: u64,
-    /// Wall-clock time the server sent it, in milliseconds since the Unix epoch.
+    /// Wall-clock time the event happened (for LAGGED: when it was sent), in
+    /// milliseconds since the Unix epoch.
     #[prost(uint64, tag = "8")]
     pub unix_ms: u64,
 }

@@ -185,6 +185,14 @@ pub async fn within<T>(what: &str, f: impl Future<Output = T>) -> T {
         .unwrap_or_else(|_| panic!("{what}: not done within {PATIENCE:?}"))
 }
 
+/// A fresh directory for this test process and `test`, and the path of a
+/// socket file `file` in it.
+pub fn socket_path(test: &str, file: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("supervisor-grpc-{}-{test}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(file)
+}
+
 /// Starts a tree whose root adds `children` (in order) and is then done.
 pub fn tree(children: Vec<supervisor_core::Child>) -> Supervisor {
     let children = std::sync::Mutex::new(Some(children));
