@@ -467,7 +467,12 @@ impl Processor {
     }
 
     fn emit(&self, dn: &Arc<str>, kind: EventKind) {
-        let _ = self.sup.events().send(Event {
+        let events = self.sup.events();
+        if events.receiver_count() == 0 {
+            // Nobody listens (the common case): skip the clock read.
+            return;
+        }
+        let _ = events.send(Event {
             dn: dn.clone(),
             at: Instant::now(),
             kind,
@@ -512,7 +517,7 @@ impl Processor {
         self.emit(&dn, EventKind::Started { restarts });
         match &mut self.launches {
             Some(launches) => launches.push(launch),
-            None => self.node_mut(idx).task = Some(launch.start().1),
+            None => self.start_here(launch),
         }
     }
 
@@ -558,7 +563,9 @@ impl Processor {
                 req.launches = self.launches.take().unwrap_or_default();
                 if let Err(req) = reply.send(req) {
                     // The parent stopped waiting: start them here.
-                    self.start_here(req.launches);
+                    for launch in req.launches {
+                        self.start_here(launch);
+                    }
                 }
             }
             Msg::Spawned(r, task) => {
@@ -578,13 +585,11 @@ impl Processor {
         }
     }
 
-    /// Starts prepared runs on the processor's task.
-    fn start_here(&mut self, launches: Vec<Launch>) {
-        for launch in launches {
-            let (r, task) = launch.start();
-            if let Some(node) = self.get_mut(r) {
-                node.task = Some(task);
-            }
+    /// Starts a prepared run on the processor's task.
+    fn start_here(&mut self, launch: Launch) {
+        let (r, task) = launch.start();
+        if let Some(node) = self.get_mut(r) {
+            node.task = Some(task);
         }
     }
 

@@ -271,9 +271,7 @@ impl Puppet {
             }
         }
     }
-}
 
-impl Puppet {
     /// Waits until the processor has handled the end of the run that was
     /// current when the puppet had started `starts` runs: the node is no
     /// longer running, or a new run has started.
