@@ -4,16 +4,7 @@
 mod supervisord_support;
 use supervisord_support as support;
 
-use support::{Daemon, WAIT};
-
-fn ours(d: &Daemon, args: &[&str]) -> (String, i32) {
-    support::run(
-        std::process::Command::new(support::example_bin("supervisorctl"))
-            .arg("-c")
-            .arg(&d.conf)
-            .args(args),
-    )
-}
+use support::{Ctl, Daemon, Follow, WAIT};
 
 #[test]
 fn same_output_and_exit_codes_as_python_supervisorctl() {
@@ -96,7 +87,7 @@ fn same_output_and_exit_codes_as_python_supervisorctl() {
     ] {
         let args: Vec<&str> = cmd.split(' ').collect();
         let py = d.pyctl(&args);
-        let rs = ours(&d, &args);
+        let rs = d.ours(&args);
         assert_eq!(
             rs, py,
             "`supervisorctl {cmd}` differs (left: ours, right: Python)"
@@ -108,7 +99,7 @@ fn same_output_and_exit_codes_as_python_supervisorctl() {
         "update", "version",
     ] {
         let args = ["help", cmd];
-        assert_eq!(ours(&d, &args), d.pyctl(&args), "`help {cmd}` differs");
+        assert_eq!(d.ours(&args), d.pyctl(&args), "`help {cmd}` differs");
     }
     // The shell (no command: `status` first, then a prompt per line; quit
     // prints a newline; shutdown asks first) and -i with a command (runs it
@@ -121,10 +112,9 @@ fn same_output_and_exit_codes_as_python_supervisorctl() {
         (&[][..], "pid nosuch\n"),
         (&["-i", "shutdown"][..], "no\n"),
     ] {
-        let ctl = |bin: &std::path::Path| {
-            let mut child = std::process::Command::new(bin)
-                .arg("-c")
-                .arg(&d.conf)
+        let ctl = |which: Ctl| {
+            let mut child = d
+                .ctl_command(which)
                 .args(args)
                 .stdin(std::process::Stdio::piped())
                 .stdout(std::process::Stdio::piped())
@@ -146,14 +136,14 @@ fn same_output_and_exit_codes_as_python_supervisorctl() {
             )
         };
         assert_eq!(
-            ctl(&support::example_bin("supervisorctl")),
-            ctl(d.ctl.as_ref().unwrap()),
+            ctl(Ctl::Ours),
+            ctl(Ctl::Python),
             "shell {args:?} with input {input:?} differs (left: ours, right: Python)"
         );
     }
     // State-changing commands, run on twin processes so both clients see the same state.
     assert_eq!(
-        ours(&d, &["start", "grp:p0"]),
+        d.ours(&["start", "grp:p0"]),
         ("grp:p0: started\n".into(), 0)
     );
     assert_eq!(
@@ -161,25 +151,25 @@ fn same_output_and_exit_codes_as_python_supervisorctl() {
         ("grp:p1: started\n".into(), 0)
     );
     assert_eq!(
-        ours(&d, &["restart", "grp:p0"]),
+        d.ours(&["restart", "grp:p0"]),
         ("grp:p0: stopped\ngrp:p0: started\n".into(), 0)
     );
     assert_eq!(
-        ours(&d, &["stop", "grp:*"]),
+        d.ours(&["stop", "grp:*"]),
         ("grp:p0: stopped\ngrp:p1: stopped\n".into(), 0)
     );
     assert_eq!(d.pyctl(&["stop", "grp:*"]), (String::new(), 0));
     assert_eq!(
-        ours(&d, &["start", "grp:*"]),
+        d.ours(&["start", "grp:*"]),
         ("grp:p0: started\ngrp:p1: started\n".into(), 0)
     );
-    assert_eq!(ours(&d, &["stop", "all"]).1, 0);
+    assert_eq!(d.ours(&["stop", "all"]).1, 0);
     let (py, _) = d.pyctl(&["status"]);
-    let (rs, _) = ours(&d, &["status"]);
+    let (rs, _) = d.ours(&["status"]);
     assert_eq!(rs, py);
     // The daemon binary is the client too: `supervisord ctl ...`.
     assert_eq!(d.ourctl(&["status", "idle"]), d.pyctl(&["status", "idle"]));
-    let (out, code) = ours(&d, &["shutdown"]);
+    let (out, code) = d.ours(&["shutdown"]);
     assert_eq!((out.as_str(), code), ("Shut down\n", 0));
 }
 
@@ -236,151 +226,129 @@ fn connection_errors_and_argv0_dispatch() {
 /// not run here.)
 #[test]
 fn fg_streams_output_and_forwards_stdin() {
-    use std::io::{Read, Write};
-    use std::process::{Command, Stdio};
-    use std::sync::{Arc, Mutex};
+    use std::io::Write;
+    use std::process::Stdio;
 
     let d = Daemon::start("[program:cat]\ncommand=sh -c 'echo started; exec cat'\nstartsecs=0\n");
     d.wait_state("cat", "RUNNING", WAIT);
     let fg = || {
-        let mut child = Command::new(support::example_bin("supervisorctl"))
-            .arg("-c")
-            .arg(&d.conf)
-            .args(["fg", "cat"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn supervisorctl fg");
-        let out = Arc::new(Mutex::new(String::new()));
-        let mut stdout = child.stdout.take().unwrap();
-        let sink = out.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = stdout.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
-        (child, out)
-    };
-    let text = |o: &Arc<Mutex<String>>| o.lock().unwrap().clone();
-    let exit_code = |child: &mut std::process::Child| {
-        let mut code = None;
-        support::wait_until(WAIT, "fg exits", || {
-            code = child.try_wait().unwrap().map(|s| s.code());
-            code.is_some()
-        });
-        code.flatten()
+        Follow::spawn(
+            d.ctl_command(Ctl::Ours)
+                .args(["fg", "cat"])
+                .stdin(Stdio::piped())
+                .stderr(Stdio::null()),
+        )
     };
 
     // A line typed goes to the process; its output comes back; EOF ends fg.
-    let (mut child, out) = fg();
-    support::wait_until(WAIT, "fg shows the output so far", || {
-        text(&out).contains("started")
-    });
-    assert!(text(&out).starts_with("==> Press Ctrl-C to exit <==\n"));
-    child
+    let mut f = fg();
+    f.wait_for("started");
+    assert!(f.text().starts_with("==> Press Ctrl-C to exit <==\n"));
+    f.child
         .stdin
         .as_mut()
         .unwrap()
         .write_all(b"hello from fg\n")
         .unwrap();
-    support::wait_until(WAIT, "cat's echo is streamed back", || {
-        text(&out).contains("hello from fg")
-    });
-    drop(child.stdin.take());
-    assert_eq!(exit_code(&mut child), Some(0));
-    assert!(
-        text(&out).ends_with("Exiting foreground\n"),
-        "{}",
-        text(&out)
-    );
+    f.wait_for("hello from fg");
+    drop(f.child.stdin.take());
+    assert_eq!(f.wait_exit(), Some(0));
+    assert!(f.text().ends_with("Exiting foreground\n"), "{}", f.text());
 
     // Ctrl-C detaches (exit status 0, as in Python's one-shot mode).
-    let (mut child, out) = fg();
-    support::wait_until(WAIT, "fg started", || text(&out).contains("started"));
+    let mut f = fg();
+    f.wait_for("started");
     nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::unistd::Pid::from_raw(f.child.id() as i32),
         nix::sys::signal::Signal::SIGINT,
     )
     .unwrap();
-    assert_eq!(exit_code(&mut child), Some(0));
-    assert!(
-        text(&out).ends_with("Exiting foreground\n"),
-        "{}",
-        text(&out)
-    );
+    assert_eq!(f.wait_exit(), Some(0));
+    assert!(f.text().ends_with("Exiting foreground\n"), "{}", f.text());
     assert_eq!(d.state("cat"), "RUNNING", "detaching leaves it running");
 
     // The process stopped meanwhile: the next line reports it.
-    let (mut child, out) = fg();
-    support::wait_until(WAIT, "fg started", || text(&out).contains("started"));
-    assert_eq!(ours(&d, &["stop", "cat"]), ("cat: stopped\n".into(), 0));
-    child.stdin.as_mut().unwrap().write_all(b"late\n").unwrap();
-    assert_eq!(exit_code(&mut child), Some(0));
+    let mut f = fg();
+    f.wait_for("started");
+    assert_eq!(d.ours(&["stop", "cat"]), ("cat: stopped\n".into(), 0));
+    f.child
+        .stdin
+        .as_mut()
+        .unwrap()
+        .write_all(b"late\n")
+        .unwrap();
+    assert_eq!(f.wait_exit(), Some(0));
     assert!(
-        text(&out).ends_with("Process got killed\nExiting foreground\n"),
+        f.text()
+            .ends_with("Process got killed\nExiting foreground\n"),
         "{}",
-        text(&out)
+        f.text()
     );
 }
 
-/// `tail -f` and `maintail -f` stream until interrupted, as Python's do.
+/// `tail -f` and `maintail -f` stream until interrupted, as Python's do: what
+/// the log holds, then what is written later.
 #[test]
 fn tail_f_and_maintail_f_stream() {
-    use std::io::Read;
-    use std::process::{Command, Stdio};
+    // After its first lines, `talk` echoes each stdin line to stdout and stderr.
     let d = Daemon::start(
-        "[program:talk]\ncommand=sh -c 'echo first-line; echo err-line >&2; exec sleep 1000'\nstartsecs=0\n",
+        "[program:talk]\ncommand=sh -c 'echo first-line; echo err-line >&2; while read l; do echo out-$l; echo err-$l >&2; done'\nstartsecs=0\n",
     );
     d.wait_state("talk", "RUNNING", WAIT);
+    let send = |line: &str| {
+        let r = d.rpc(
+            "supervisor.sendProcessStdin",
+            &format!("<param><value>talk</value></param><param><value>{line}\n</value></param>"),
+        );
+        assert!(r.contains("<boolean>1</boolean>"), "{r}");
+    };
     for (args, want) in [
+        // First: maintail's first chunk is the end of the main log, which
+        // (loglevel=debug) the later output of talk would fill.
+        (&["maintail", "-f"][..], "spawned: 'talk'"),
         (&["tail", "-f", "talk"][..], "first-line"),
         (&["tail", "-f", "talk", "stderr"][..], "err-line"),
-        (&["maintail", "-f"][..], "spawned: 'talk'"),
     ] {
-        let mut child = Command::new(support::example_bin("supervisorctl"))
-            .arg("-c")
-            .arg(&d.conf)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut stdout = child.stdout.take().unwrap();
-        let want_owned = want.to_owned();
-        let reader = std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let mut chunk = [0u8; 4096];
-            while let Ok(n) = stdout.read(&mut chunk) {
-                if n == 0 {
-                    break;
-                }
-                buf.extend_from_slice(&chunk[..n]);
-                if String::from_utf8_lossy(&buf).contains(&want_owned) {
-                    break;
-                }
-            }
-            String::from_utf8_lossy(&buf).into_owned()
-        });
-        support::wait_until(WAIT, &format!("{args:?} shows {want}"), || {
-            reader.is_finished()
-        });
-        let out = reader.join().unwrap();
+        let mut f = Follow::spawn(
+            d.ctl_command(Ctl::Ours)
+                .args(args)
+                .stderr(std::process::Stdio::null()),
+        );
+        let out = f.wait_for(want);
         assert!(
             out.starts_with("==> Press Ctrl-C to exit <==\n") && out.contains(want),
             "{args:?}: {out}"
         );
         assert!(
-            child.try_wait().unwrap().is_none(),
+            f.child.try_wait().unwrap().is_none(),
             "{args:?} keeps following"
         );
-        let _ = child.kill();
-        let _ = child.wait();
+        // Output written after the first chunk arrived shows up too.
+        match args[..] {
+            ["tail", "-f", "talk"] => {
+                send("a1");
+                f.wait_for("out-a1");
+            }
+            ["tail", "-f", "talk", "stderr"] => {
+                send("a2");
+                f.wait_for("err-a2");
+            }
+            _ => {
+                // talk was never stopped before: these lines are all new.
+                assert_eq!(
+                    d.ours(&["restart", "talk"]),
+                    ("talk: stopped\ntalk: started\n".into(), 0)
+                );
+                support::wait_until(WAIT, "maintail -f shows the restart", || {
+                    f.text()
+                        .split_once("stopped: talk")
+                        .is_some_and(|(_, after)| after.contains("spawned: 'talk'"))
+                });
+            }
+        }
+        assert!(
+            f.child.try_wait().unwrap().is_none(),
+            "{args:?} keeps following"
+        );
     }
 }

@@ -9,32 +9,16 @@ use std::time::{Duration, Instant};
 
 use support::{wait_until, Daemon, WAIT};
 
-fn status_line(name: &str, state: &str) -> regex_lite_free::Line {
-    regex_lite_free::Line {
-        name: name.to_owned(),
-        state: state.to_owned(),
-    }
-}
-
-/// Checks status lines without a regex crate: `%-{W}s%-10s%s`.
-mod regex_lite_free {
-    pub struct Line {
-        pub name: String,
-        pub state: String,
-    }
-    impl Line {
-        pub fn find_in(&self, out: &str) -> Option<String> {
-            out.lines()
-                .find(|l| l.split_whitespace().next() == Some(&self.name))
-                .filter(|l| {
-                    let w = 33.max(self.name.len() + 3);
-                    l.len() >= w
-                        && l[..w].trim_end() == self.name
-                        && l[w..].starts_with(&format!("{:<10}", self.state))
-                })
-                .map(str::to_owned)
-        }
-    }
+/// The line of `out` for `name` if it shows `state`, as supervisorctl's status
+/// prints them (`%-{W}s%-10s%s`); checked without a regex crate.
+fn status_line(out: &str, name: &str, state: &str) -> Option<String> {
+    out.lines()
+        .find(|l| l.split_whitespace().next() == Some(name))
+        .filter(|l| {
+            let w = 33.max(name.len() + 3);
+            l.len() >= w && l[..w].trim_end() == name && l[w..].starts_with(&format!("{state:<10}"))
+        })
+        .map(str::to_owned)
 }
 
 #[test]
@@ -50,24 +34,18 @@ fn status_start_stop_restart_with_python_ctl() {
     d.wait_state("grp:w0", "RUNNING", WAIT);
     let (out, code) = d.pyctl(&["status"]);
     assert_eq!(code, 3, "beta is STOPPED, so status exits 3:\n{out}");
-    let alpha = status_line("alpha", "RUNNING")
-        .find_in(&out)
-        .unwrap_or_else(|| panic!("{out}"));
+    let alpha = status_line(&out, "alpha", "RUNNING").unwrap_or_else(|| panic!("{out}"));
     assert!(
         alpha.contains("pid ") && alpha.contains(", uptime 0:00:0"),
         "{alpha}"
     );
     assert!(
-        status_line("beta", "STOPPED")
-            .find_in(&out)
+        status_line(&out, "beta", "STOPPED")
             .unwrap()
             .ends_with("Not started"),
         "{out}"
     );
-    assert!(
-        status_line("grp:w0", "RUNNING").find_in(&out).is_some(),
-        "{out}"
-    );
+    assert!(status_line(&out, "grp:w0", "RUNNING").is_some(), "{out}");
     // Lexical order: alpha, beta, grp:w0, grp:w1.
     let names: Vec<&str> = out
         .lines()
@@ -129,10 +107,11 @@ fn status_start_stop_restart_with_python_ctl() {
 #[test]
 fn backoff_to_fatal_with_linear_delays() {
     let _ctl = require_python_ctl!();
+    // Before the start: the daemon may spawn flaky before Daemon::start returns.
+    let t0 = Instant::now();
     let d = Daemon::start(
         "[program:flaky]\ncommand=sh -c 'echo oops >&2; exit 3'\nstartsecs=1\nstartretries=2\n",
     );
-    let t0 = Instant::now();
     d.wait_state("flaky", "FATAL", WAIT);
     // 3 attempts, waits of 1 s and 2 s in between: at least 3 s.
     assert!(
@@ -143,8 +122,7 @@ fn backoff_to_fatal_with_linear_delays() {
     let (out, code) = d.pyctl(&["status", "flaky"]);
     assert_eq!(code, 3);
     assert!(
-        status_line("flaky", "FATAL")
-            .find_in(&out)
+        status_line(&out, "flaky", "FATAL")
             .unwrap()
             .ends_with("Exited too quickly (process log may have details)"),
         "{out}"
@@ -200,10 +178,7 @@ fn autorestart_unexpected_against_exitcodes() {
     );
     assert_eq!(log.matches("spawned: 'clean'").count(), 1, "{log}");
     let (out, _) = d.pyctl(&["status", "never"]);
-    assert!(
-        status_line("never", "EXITED").find_in(&out).is_some(),
-        "{out}"
-    );
+    assert!(status_line(&out, "never", "EXITED").is_some(), "{out}");
 }
 
 #[test]
@@ -239,12 +214,7 @@ fn stopsignal_term_ignoring_child_and_group_kill() {
 
     let pgid = d.info_int("family", "pid") as i32;
     wait_until(WAIT, "the grandchildren exist", || {
-        std::fs::read_dir("/proc")
-            .unwrap()
-            .flatten()
-            .filter(|e| pgid_of(&e.file_name().to_string_lossy()) == Some(pgid))
-            .count()
-            >= 3
+        support::group_members(pgid).len() >= 3
     });
     let (out, _) = d.pyctl(&["stop", "family"]);
     assert_eq!(out.trim(), "family: stopped");
@@ -253,17 +223,11 @@ fn stopsignal_term_ignoring_child_and_group_kill() {
     });
 }
 
-fn pgid_of(pid: &str) -> Option<i32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after = &stat[stat.rfind(')')? + 2..];
-    after.split_whitespace().nth(2)?.parse().ok()
-}
-
 #[test]
 fn logs_tail_maintail_and_rotation() {
     let _ctl = require_python_ctl!();
     let d = Daemon::start(
-        "[program:chatty]\ncommand=sh -c 'i=0; while [ $i -lt 200 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); [ $((i %% 40)) -eq 0 ] && sleep 0.2; done; sleep 0.2; echo final-line; echo err-line >&2; exec sleep 1000'\n\
+        "[program:chatty]\ncommand=sh -c 'i=0; while [ $i -lt 200 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); [ $((i %% 40)) -eq 0 ] && sleep 0.2; done; sleep 0.2; echo final-line; echo err-line >&2; exec cat >&2'\n\
          stdout_logfile=%(here)s/chatty.log\nstdout_logfile_maxbytes=2KB\nstdout_logfile_backups=2\nstartsecs=0\n",
     );
     d.wait_state("chatty", "RUNNING", WAIT);
@@ -283,36 +247,21 @@ fn logs_tail_maintail_and_rotation() {
     // (loglevel=debug: the main log holds a copy of chatty's output too.)
     let (out, _) = d.pyctl(&["maintail", "-1000000"]);
     assert!(out.contains("spawned: 'chatty'"), "{out}");
-    // tail -f streams /logtail/<name>.
-    let mut f = std::process::Command::new(d.ctl.as_ref().unwrap())
-        .arg("-c")
-        .arg(&d.conf)
-        .args(["tail", "-f", "chatty", "stderr"])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = f.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let mut chunk = [0u8; 256];
-        use std::io::Read;
-        while let Ok(n) = stdout.read(&mut chunk) {
-            if n == 0 {
-                break;
-            }
-            buf.extend_from_slice(&chunk[..n]);
-            if String::from_utf8_lossy(&buf).contains("err-line") {
-                break;
-            }
-        }
-        String::from_utf8_lossy(&buf).into_owned()
-    });
-    wait_until(WAIT, "tail -f printed the stderr line", || {
-        reader.is_finished()
-    });
-    let _ = f.kill();
-    let _ = f.wait();
-    assert!(reader.join().unwrap().contains("err-line"));
+    // tail -f streams /logtail/<name>: what the log holds, then what comes
+    // later (chatty ends as `cat >&2`: its stdin goes to its stderr).
+    let f = support::Follow::spawn(
+        d.ctl_command(support::Ctl::Python)
+            .args(["tail", "-f", "chatty", "stderr"])
+            .stderr(std::process::Stdio::null()),
+    );
+    assert!(f.wait_for("err-line").contains("err-line"));
+    let r = d.rpc(
+        "supervisor.sendProcessStdin",
+        "<param><value>chatty</value></param><param><value>later-err-line\n</value></param>",
+    );
+    assert!(r.contains("<boolean>1</boolean>"), "{r}");
+    f.wait_for("later-err-line");
+    drop(f);
     let (out, code) = d.pyctl(&["clear", "chatty"]);
     assert_eq!((out.trim(), code), ("chatty: cleared", 0));
     let (out, _) = d.pyctl(&["tail", "chatty"]);
@@ -481,28 +430,11 @@ fn bad_config_exits_2_and_live_socket_is_refused() {
 #[test]
 fn daemonizes_stdin_and_usr2_reopens_logs() {
     let _ctl = require_python_ctl!();
-    let dir = tempfile::tempdir().unwrap();
-    let conf = dir.path().join("supervisord.conf");
-    std::fs::write(
-        &conf,
-        support::base_conf(dir.path()) + "[program:cat]\ncommand=cat\nstartsecs=0\n",
-    )
-    .unwrap();
-    // Without -n the parent exits 0 at once and the daemon lives on.
-    let (out, code) = support::run(
-        std::process::Command::new(support::example_bin("supervisord"))
-            .arg("-c")
-            .arg(&conf),
-    );
+    let mut d = Daemon::prepare("[program:cat]\ncommand=cat\nstartsecs=0\n", &[]);
+    // Without -n the parent exits 0 at once and the daemon lives on (until
+    // the shutdown below, or d's drop if an assertion fails first).
+    let (out, code) = d.run_daemonized();
     assert_eq!(code, 0, "{out}");
-    let d = Daemon {
-        sock: dir.path().join("s.sock"),
-        conf,
-        dir,
-        child: None,
-        ctl: support::python_ctl(),
-        env: Vec::new(),
-    };
     wait_until(WAIT, "the pidfile is written", || {
         std::fs::read_to_string(d.path("sd.pid")).is_ok_and(|s| s.ends_with('\n'))
     });
@@ -511,6 +443,7 @@ fn daemonizes_stdin_and_usr2_reopens_logs() {
         .trim()
         .parse()
         .unwrap();
+    assert_eq!(d.pidfile_pid(), Some(pid));
     let pid = nix::unistd::Pid::from_raw(pid);
     d.wait_state("cat", "RUNNING", WAIT);
     let r = d.rpc(
@@ -542,24 +475,13 @@ fn daemonizes_stdin_and_usr2_reopens_logs() {
 #[test]
 fn event_listener_gets_state_and_remote_events() {
     let _ctl = require_python_ctl!();
-    let script = "import sys\n\
-         log = sys.argv[0].replace('listener.py', 'events.log')\n\
-         while True:\n\
-         \x20   sys.stdout.write('READY\\n'); sys.stdout.flush()\n\
-         \x20   line = sys.stdin.readline()\n\
-         \x20   if not line: break\n\
-         \x20   h = dict(x.split(':', 1) for x in line.split())\n\
-         \x20   data = sys.stdin.read(int(h['len']))\n\
-         \x20   open(log, 'a').write(h['eventname'] + ' ' + data.replace('\\n', ' ') + '\\n')\n\
-         \x20   sys.stdout.write('RESULT 2\\nOK'); sys.stdout.flush()\n";
     let d = Daemon::start_with(
-
         "[eventlistener:listener]\ncommand=python3 -u %(here)s/listener.py\nevents=PROCESS_STATE,REMOTE_COMMUNICATION,PROCESS_LOG,PROCESS_COMMUNICATION\nbuffer_size=100\n\n\
          [program:worker]\ncommand=sleep 1000\nstartsecs=0\nautostart=false\n\n\
          [program:flaky]\ncommand=sh -c 'exit 3'\nstartretries=1\n\n\
          [program:talker]\ncommand=sh -c 'echo plain-line; echo \"<!--XSUPERVISOR:BEGIN-->captured<!--XSUPERVISOR:END-->\"; exec sleep 1000'\n\
          startsecs=0\nautostart=false\nstdout_events_enabled=true\nstdout_capture_maxbytes=1KB\n",
-        &[("listener.py", script)],
+        &[("listener.py", support::LISTENER_PY)],
     );
     let events = || std::fs::read_to_string(d.path("events.log")).unwrap_or_default();
     let (out, _) = d.pyctl(&["start", "worker"]);

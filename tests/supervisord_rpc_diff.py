@@ -8,6 +8,7 @@ Prints every difference and exits 1 if there is any.
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -321,6 +322,8 @@ def main():
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait()
+            shutil.rmtree(tmp, ignore_errors=True)
     diffs = 0
     for (method, params, _), a, b in zip(CALLS, results["rust"], results["python"]):
         if method == "supervisor.startAllProcesses":

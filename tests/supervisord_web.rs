@@ -10,11 +10,9 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use support::{wait_until, Daemon};
+use support::{wait_until, Daemon, WAIT};
 
 const SEC: Duration = Duration::from_secs(1);
-/// How long a condition may take to hold: generous, as the waits end once it holds.
-const WAIT: Duration = Duration::from_secs(60);
 
 /// An HTTP response, read to the end.
 struct Resp {
@@ -254,7 +252,9 @@ fn status_page_lists_processes_and_actions_work() {
     assert_ne!(d.info_int("grp:p1", "pid"), pid);
 
     // clearlog empties the stdout log.
-    let log = extract_logfile(&d, "hello");
+    let log = d
+        .info_str("hello", "stdout_logfile")
+        .expect("stdout_logfile");
     wait_until(WAIT, "hello's output is in its log", || {
         std::fs::read_to_string(&log).is_ok_and(|s| s.contains("hi"))
     });
@@ -299,17 +299,6 @@ fn status_page_lists_processes_and_actions_work() {
 
     assert_eq!(get(&d, "/ok.html").body, "OK");
     assert_eq!(get(&d, "/nosuch.html").status, 404);
-}
-
-/// The `stdout_logfile` of a process, from getProcessInfo.
-fn extract_logfile(d: &Daemon, name: &str) -> std::path::PathBuf {
-    let r = d.rpc(
-        "supervisor.getProcessInfo",
-        &format!("<param><value><string>{name}</string></value></param>"),
-    );
-    support::extract_member(&r, "stdout_logfile")
-        .expect("stdout_logfile")
-        .into()
 }
 
 #[test]

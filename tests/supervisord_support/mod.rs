@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// How long a test waits for a condition before failing: generous, because
@@ -50,7 +50,8 @@ pub fn run_daemon(conf: &Path) -> (String, i32) {
 }
 
 /// The stock Python supervisorctl: `$SUPERVISORCTL`, else the repo's venv, else one
-/// installed into `target/venv-supervisor` now. `None` (the tests then skip, saying
+/// installed into `target/venv-supervisor` now (the only installer: scripts/test.sh
+/// and CI rely on this). `None` (the tests then skip, saying
 /// so) only when `SUPERVISORCTL` is unset and python3 is not available.
 pub fn python_ctl() -> Option<PathBuf> {
     static CTL: OnceLock<Option<PathBuf>> = OnceLock::new();
@@ -110,6 +111,20 @@ pub struct Daemon {
     pub ctl: Option<PathBuf>,
     /// Extra environment of the daemon.
     pub env: Vec<(String, String)>,
+    /// Started without `-n` ([`Daemon::run_daemonized`]): no `child`, so drop
+    /// stops the daemon named by the pidfile instead.
+    daemonized: bool,
+}
+
+/// Which supervisorctl [`Daemon::ctl_command`] runs.
+#[derive(Clone, Copy, Debug)]
+pub enum Ctl {
+    /// The stock Python one (must be available).
+    Python,
+    /// Ours, `examples/supervisorctl.rs`.
+    Ours,
+    /// Ours through the daemon binary: `supervisord ctl ...`.
+    ViaDaemon,
 }
 
 /// The `[supervisord]`, `[unix_http_server]`, `[rpcinterface]` and `[supervisorctl]`
@@ -150,7 +165,23 @@ impl Daemon {
             child: None,
             ctl: python_ctl(),
             env: Vec::new(),
+            daemonized: false,
         }
+    }
+
+    /// Runs the daemon without `-n`: the parent exits (its output and code are
+    /// returned) and the daemon lives on, its pid in `sd.pid`. Drop stops it.
+    pub fn run_daemonized(&mut self) -> (String, i32) {
+        self.daemonized = true;
+        run(Command::new(example_bin("supervisord"))
+            .arg("-c")
+            .arg(&self.conf))
+    }
+
+    /// The pid in the pidfile, once written in full.
+    pub fn pidfile_pid(&self) -> Option<i32> {
+        let s = std::fs::read_to_string(self.path("sd.pid")).ok()?;
+        s.strip_suffix('\n')?.parse().ok()
     }
 
     pub fn spawn(&mut self) {
@@ -178,19 +209,35 @@ impl Daemon {
         std::fs::write(&self.conf, base_conf(self.dir.path()) + programs).expect("write conf");
     }
 
-    /// Runs the Python supervisorctl (must be available).
-    pub fn pyctl(&self, args: &[&str]) -> (String, i32) {
-        let ctl = self.ctl.as_ref().expect("python supervisorctl");
-        run(Command::new(ctl).arg("-c").arg(&self.conf).args(args))
+    /// A supervisorctl command on this daemon's config (`-c <conf>`), without
+    /// its arguments yet.
+    pub fn ctl_command(&self, which: Ctl) -> Command {
+        let mut cmd = match which {
+            Ctl::Python => Command::new(self.ctl.as_ref().expect("python supervisorctl")),
+            Ctl::Ours => Command::new(example_bin("supervisorctl")),
+            Ctl::ViaDaemon => {
+                let mut c = Command::new(example_bin("supervisord"));
+                c.arg("ctl");
+                c
+            }
+        };
+        cmd.arg("-c").arg(&self.conf);
+        cmd
     }
 
-    /// Runs our supervisorctl (`supervisord ctl ...`).
+    /// Runs the Python supervisorctl (must be available).
+    pub fn pyctl(&self, args: &[&str]) -> (String, i32) {
+        run(self.ctl_command(Ctl::Python).args(args))
+    }
+
+    /// Runs our supervisorctl (`examples/supervisorctl.rs`).
+    pub fn ours(&self, args: &[&str]) -> (String, i32) {
+        run(self.ctl_command(Ctl::Ours).args(args))
+    }
+
+    /// Runs our supervisorctl through the daemon binary (`supervisord ctl ...`).
     pub fn ourctl(&self, args: &[&str]) -> (String, i32) {
-        run(Command::new(example_bin("supervisord"))
-            .arg("ctl")
-            .arg("-c")
-            .arg(&self.conf)
-            .args(args))
+        run(self.ctl_command(Ctl::ViaDaemon).args(args))
     }
 
     /// A raw HTTP request on the unix socket; returns the whole response ("" on error).
@@ -217,22 +264,23 @@ impl Daemon {
         self.raw(req.as_bytes())
     }
 
-    /// The `statename` of a process, via XML-RPC.
-    pub fn state(&self, name: &str) -> String {
-        let r = self.rpc(
-            "supervisor.getProcessInfo",
-            &format!("<param><value><string>{name}</string></value></param>"),
-        );
-        extract_member(&r, "statename").unwrap_or_default()
-    }
-
-    /// An integer member of getProcessInfo.
-    pub fn info_int(&self, name: &str, member: &str) -> i64 {
+    /// One member of a process's getProcessInfo (`None`: no such member, or a fault).
+    pub fn info_str(&self, name: &str, member: &str) -> Option<String> {
         let r = self.rpc(
             "supervisor.getProcessInfo",
             &format!("<param><value><string>{name}</string></value></param>"),
         );
         extract_member(&r, member)
+    }
+
+    /// The `statename` of a process, via XML-RPC ("" if there is none).
+    pub fn state(&self, name: &str) -> String {
+        self.info_str(name, "statename").unwrap_or_default()
+    }
+
+    /// An integer member of getProcessInfo (-999 if there is none).
+    pub fn info_int(&self, name: &str, member: &str) -> i64 {
+        self.info_str(name, member)
             .and_then(|s| s.parse().ok())
             .unwrap_or(-999)
     }
@@ -270,6 +318,23 @@ impl Daemon {
 
 impl Drop for Daemon {
     fn drop(&mut self) {
+        if self.child.is_none() && self.daemonized {
+            // A daemon that outlived a failed assertion: stop it (it stops
+            // its programs), SIGKILL if it takes too long. Its pidfile is
+            // gone once it shut down cleanly.
+            if let Some(pid) = self.pidfile_pid() {
+                let pid = nix::unistd::Pid::from_raw(pid);
+                let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+                let deadline = Instant::now() + Duration::from_secs(15);
+                while nix::sys::signal::kill(pid, None).is_ok() {
+                    if Instant::now() > deadline {
+                        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            }
+        }
         if let Some(mut c) = self.child.take() {
             let _ = nix::sys::signal::kill(
                 nix::unistd::Pid::from_raw(c.id() as i32),
@@ -294,6 +359,106 @@ pub fn run(cmd: &mut Command) -> (String, i32) {
     s.push_str(&String::from_utf8_lossy(&out.stderr));
     (s, out.status.code().unwrap_or(-1))
 }
+
+/// A command that streams (`tail -f`, `maintail -f`, `fg`), its stdout collected
+/// by a thread as it comes; killed on drop. Set stdin/stderr on the command
+/// before [`Follow::spawn`] (stdout is piped here).
+pub struct Follow {
+    pub child: Child,
+    out: Arc<Mutex<String>>,
+}
+
+impl Follow {
+    pub fn spawn(cmd: &mut Command) -> Follow {
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn a following command");
+        let mut stdout = child.stdout.take().expect("piped stdout");
+        let out = Arc::new(Mutex::new(String::new()));
+        let sink = out.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Follow { child, out }
+    }
+
+    /// Everything it printed so far.
+    pub fn text(&self) -> String {
+        self.out.lock().unwrap().clone()
+    }
+
+    /// Waits until its output contains `want`; all of it then.
+    pub fn wait_for(&self, want: &str) -> String {
+        wait_until(WAIT, &format!("the output shows {want:?}"), || {
+            self.text().contains(want)
+        });
+        self.text()
+    }
+
+    /// Waits for it to exit; its exit code.
+    pub fn wait_exit(&mut self) -> Option<i32> {
+        let mut code = None;
+        wait_until(WAIT, "it exits", || {
+            code = self.child.try_wait().unwrap().map(|s| s.code());
+            code.is_some()
+        });
+        code.flatten()
+    }
+}
+
+impl Drop for Follow {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The process group of `pid`, from `/proc/<pid>/stat`.
+pub fn pgid_of(pid: i32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = &stat[stat.rfind(')')? + 2..];
+    after.split_whitespace().nth(2)?.parse().ok()
+}
+
+/// The pids whose process group is `pgid`.
+pub fn group_members(pgid: i32) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .expect("read /proc")
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|&pid| pgid_of(pid) == Some(pgid))
+        .collect()
+}
+
+/// An event listener (write it as `listener.py` next to the config, run it as
+/// `python3 -u %(here)s/listener.py`): appends each event to `events.log` as
+/// `EVENTNAME payload` (newlines as spaces) and answers OK. With `--fail-first`
+/// it answers FAIL to the first event, and each line starts with its answer and
+/// `serial/poolserial`: `FAIL 0/0 EVENTNAME payload`.
+pub const LISTENER_PY: &str = "import sys\n\
+     log = sys.argv[0].replace('listener.py', 'events.log')\n\
+     fail_first = '--fail-first' in sys.argv[1:]\n\
+     n = 0\n\
+     while True:\n\
+     \x20   sys.stdout.write('READY\\n'); sys.stdout.flush()\n\
+     \x20   line = sys.stdin.readline()\n\
+     \x20   if not line: break\n\
+     \x20   h = dict(x.split(':', 1) for x in line.split())\n\
+     \x20   data = sys.stdin.read(int(h['len']))\n\
+     \x20   n += 1\n\
+     \x20   res = 'FAIL' if fail_first and n == 1 else 'OK'\n\
+     \x20   head = res + ' ' + h['serial'] + '/' + h['poolserial'] + ' ' if fail_first else ''\n\
+     \x20   open(log, 'a').write(head + h['eventname'] + ' ' + data.replace('\\n', ' ') + '\\n')\n\
+     \x20   sys.stdout.write('RESULT %d\\n%s' % (len(res), res)); sys.stdout.flush()\n";
 
 /// The text of `<name>member</name><value><T>text</T></value>` in a response.
 pub fn extract_member(xml: &str, member: &str) -> Option<String> {
