@@ -1408,6 +1408,29 @@ fn set_pair(pairs: &mut Vec<(String, String)>, k: String, v: String) {
 }
 
 // ---------------------------------------------------------------------------
+// Process names (the daemon's RPC interface and supervisorctl)
+// ---------------------------------------------------------------------------
+
+/// supervisord's `make_namespec`: `group:name`, or `name` when they are equal.
+pub fn make_namespec(group: &str, name: &str) -> String {
+    if group == name {
+        name.to_owned()
+    } else {
+        format!("{group}:{name}")
+    }
+}
+
+/// supervisord's `split_namespec`: `(group, Some(process))`, with no process for
+/// a whole group (`g:*` or `g:`); a bare `name` is its own group.
+pub fn split_namespec(ns: &str) -> (String, Option<String>) {
+    match ns.split_once(':') {
+        Some((g, p)) if p.is_empty() || p == "*" => (g.to_owned(), None),
+        Some((g, p)) => (g.to_owned(), Some(p.to_owned())),
+        None => (ns.to_owned(), Some(ns.to_owned())),
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Value converters the daemon needs outside of a config file
 // ---------------------------------------------------------------------------
 

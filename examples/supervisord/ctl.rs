@@ -1,7 +1,8 @@
 //! Our `supervisorctl`: the commands, output strings and exit codes of Python
-//! supervisorctl 4.2.5, as a native one-shot client (blocking std I/O, one
-//! keep-alive HTTP/1.1 connection per run, no runtime) over the same XML-RPC
-//! codec as the daemon. Also a minimal interactive shell when no command is given.
+//! supervisorctl 4.2.5, as a native one-shot client (blocking std I/O, no
+//! runtime; one keep-alive HTTP/1.1 connection for the calls, plus one per
+//! channel that `fg` streams) over the same XML-RPC codec as the daemon. Also a
+//! minimal interactive shell when no command is given.
 
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsString;
@@ -10,8 +11,12 @@ use std::net::TcpStream;
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 
-use crate::config;
-use crate::xmlrpc::{self, Value};
+use crate::config::{self, make_namespec, split_namespec};
+use crate::xmlrpc::faults::{
+    self, ABNORMAL_TERMINATION, ALREADY_ADDED, ALREADY_STARTED, BAD_NAME, BAD_SIGNAL, CANT_REREAD,
+    FAILED, NOT_EXECUTABLE, NO_FILE, SHUTDOWN_STATE, SPAWN_ERROR, STILL_RUNNING, UNKNOWN_METHOD,
+};
+use crate::xmlrpc::{self, Value, API_VERSION};
 
 // LSB exit codes (supervisor.supervisorctl LSBInitExitStatuses / LSBStatusExitStatuses).
 const SUCCESS: i32 = 0;
@@ -23,26 +28,6 @@ const NOT_INSTALLED: i32 = 5;
 const NOT_RUNNING: i32 = 7;
 const STATUS_NOT_RUNNING: i32 = 3;
 const STATUS_UNKNOWN: i32 = 4;
-
-/// The XML-RPC API version this client speaks (supervisor.rpcinterface.API_VERSION).
-const API_VERSION: &str = "3.0";
-
-// Fault codes used by the client.
-const UNKNOWN_METHOD: i32 = 1;
-const SHUTDOWN_STATE: i32 = 6;
-const BAD_NAME: i32 = 10;
-const BAD_SIGNAL: i32 = 11;
-const NO_FILE: i32 = 20;
-const NOT_EXECUTABLE: i32 = 21;
-const FAILED: i32 = 30;
-const ABNORMAL_TERMINATION: i32 = 40;
-const SPAWN_ERROR: i32 = 50;
-const ALREADY_STARTED: i32 = 60;
-const NOT_RUNNING_FAULT: i32 = 70;
-const SUCCESS_FAULT: i32 = 80;
-const ALREADY_ADDED: i32 = 90;
-const STILL_RUNNING: i32 = 91;
-const CANT_REREAD: i32 = 92;
 
 /// Why a call failed.
 enum CallError {
@@ -108,30 +93,12 @@ struct Client {
     conn: Option<BufReader<Conn>>,
 }
 
-fn base64(data: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut s = String::new();
-    for c in data.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= c.len() {
-                s.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                s.push('=');
-            }
-        }
-    }
-    s
-}
-
 impl Client {
     fn new(url: &str, user: Option<&str>, pass: Option<&str>) -> Self {
         let auth = user.map(|u| {
             format!(
                 "Basic {}",
-                base64(format!("{u}:{}", pass.unwrap_or("")).as_bytes())
+                xmlrpc::base64_encode(format!("{u}:{}", pass.unwrap_or("")).as_bytes())
             )
         });
         Client {
@@ -375,22 +342,6 @@ fn i(v: &Value, k: &str) -> i64 {
     v.get(k).and_then(|x| x.as_i64()).unwrap_or(0)
 }
 
-fn make_namespec(group: &str, name: &str) -> String {
-    if group == name {
-        name.to_owned()
-    } else {
-        format!("{group}:{name}")
-    }
-}
-
-fn split_namespec(ns: &str) -> (String, Option<String>) {
-    match ns.split_once(':') {
-        Some((g, p)) if p.is_empty() || p == "*" => (g.to_owned(), None),
-        Some((g, p)) => (g.to_owned(), Some(p.to_owned())),
-        None => (ns.to_owned(), Some(ns.to_owned())),
-    }
-}
-
 fn is_stopped_state(state: i64) -> bool {
     matches!(state, 0 | 100 | 200 | 1000)
 }
@@ -439,8 +390,11 @@ impl Ctl {
     }
 
     fn set_exit_from_fault(&mut self, code: i32, ignored: Option<i32>) {
-        if Some(code) == ignored || code == SUCCESS_FAULT {
-        } else if matches!(code, SPAWN_ERROR | ABNORMAL_TERMINATION | NOT_RUNNING_FAULT) {
+        if Some(code) == ignored || code == faults::SUCCESS {
+        } else if matches!(
+            code,
+            SPAWN_ERROR | ABNORMAL_TERMINATION | faults::NOT_RUNNING
+        ) {
             self.exit = NOT_RUNNING;
         } else {
             self.exit = GENERIC;
@@ -668,7 +622,7 @@ impl Ctl {
             ALREADY_STARTED => "already started",
             SPAWN_ERROR => "spawn error",
             ABNORMAL_TERMINATION => "abnormal termination",
-            SUCCESS_FAULT => return format!("{name}: started"),
+            faults::SUCCESS => return format!("{name}: started"),
             _ => return format!("{name}: ERROR ({})", s(r, "description")),
         };
         format!("{name}: ERROR ({what})")
@@ -679,8 +633,8 @@ impl Ctl {
         let what = match i(r, "status") as i32 {
             BAD_NAME => "no such process",
             BAD_SIGNAL => "bad signal name",
-            NOT_RUNNING_FAULT => "not running",
-            SUCCESS_FAULT => return format!("{name}: {success}"),
+            faults::NOT_RUNNING => "not running",
+            faults::SUCCESS => return format!("{name}: {success}"),
             FAILED => return s(r, "description"),
             _ => return format!("{name}: ERROR ({})", s(r, "description")),
         };
@@ -790,7 +744,7 @@ impl Ctl {
                 "supervisor.stopAllProcesses",
                 &[],
                 fmt,
-                Some(NOT_RUNNING_FAULT),
+                Some(faults::NOT_RUNNING),
                 None,
                 GENERIC,
             );
@@ -802,7 +756,7 @@ impl Ctl {
                     "supervisor.stopProcessGroup",
                     &[g.as_str().into()],
                     fmt,
-                    Some(NOT_RUNNING_FAULT),
+                    Some(faults::NOT_RUNNING),
                     Some(&g),
                     GENERIC,
                 ),
@@ -814,7 +768,7 @@ impl Ctl {
                     Err(CallError::Fault(f)) => {
                         let line = fmt(&Self::fault_struct(&f, &g, &p));
                         self.output(&line);
-                        self.set_exit_from_fault(f.code, Some(NOT_RUNNING_FAULT));
+                        self.set_exit_from_fault(f.code, Some(faults::NOT_RUNNING));
                     }
                     Err(e) => self.fail(e),
                 },
@@ -1014,7 +968,7 @@ impl Ctl {
                 Ok(_) => {}
                 Err(e) => {
                     match e {
-                        CallError::Fault(f) if f.code == NOT_RUNNING_FAULT => {
+                        CallError::Fault(f) if f.code == faults::NOT_RUNNING => {
                             self.output("Process got killed")
                         }
                         CallError::Fault(f) => {
@@ -1684,6 +1638,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::xmlrpc::base64_encode as base64;
 
     #[test]
     fn base64_like_python() {

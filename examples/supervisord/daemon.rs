@@ -18,7 +18,7 @@ use supervisor_core::{
 use supervisor_exec::{ProcessHandle, ProcessState, ProcessStatus};
 use tokio::sync::{mpsc, Notify};
 
-use crate::config::{Config, GroupConfig, ProcessConfig};
+use crate::config::{make_namespec, Config, GroupConfig, ProcessConfig};
 use crate::events::{self, Bus};
 use crate::logging::Logger;
 use crate::process::{self, node_name, ProcState};
@@ -71,15 +71,6 @@ impl Proc {
     /// `group:name`, or `name` when they are equal (supervisord's `make_namespec`).
     pub fn namespec(&self) -> String {
         make_namespec(&self.group, &self.config.name)
-    }
-}
-
-/// supervisord's `make_namespec`.
-pub fn make_namespec(group: &str, name: &str) -> String {
-    if group == name {
-        name.to_owned()
-    } else {
-        format!("{group}:{name}")
     }
 }
 

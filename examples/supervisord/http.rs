@@ -187,7 +187,7 @@ async fn handle(
             .await;
         let out = match r {
             Ok(Ok(v)) => xmlrpc::write_response(&v),
-            Ok(Err(f)) => xmlrpc::write_fault(f.code, &f.text),
+            Ok(Err(f)) => xmlrpc::write_fault(f.code, &f.message),
             Err(_) => return Ok(error_page(StatusCode::INTERNAL_SERVER_ERROR)),
         };
         return Ok(full(StatusCode::OK, "text/xml", out));

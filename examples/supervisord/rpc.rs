@@ -20,70 +20,18 @@ use crate::daemon::{
 use crate::process::{self, ProcState};
 use crate::xmlrpc::{self, StructBuilder, Value};
 
-pub const API_VERSION: &str = "3.0";
 pub const SUPERVISOR_VERSION: &str = "4.2.5";
 
-/// supervisord's fault codes (`xmlrpc.Faults`).
-#[allow(dead_code)]
-pub mod faults {
-    pub const UNKNOWN_METHOD: i32 = 1;
-    pub const INCORRECT_PARAMETERS: i32 = 2;
-    pub const BAD_ARGUMENTS: i32 = 3;
-    pub const SIGNATURE_UNSUPPORTED: i32 = 4;
-    pub const SHUTDOWN_STATE: i32 = 6;
-    pub const BAD_NAME: i32 = 10;
-    pub const BAD_SIGNAL: i32 = 11;
-    pub const NO_FILE: i32 = 20;
-    pub const NOT_EXECUTABLE: i32 = 21;
-    pub const FAILED: i32 = 30;
-    pub const ABNORMAL_TERMINATION: i32 = 40;
-    pub const SPAWN_ERROR: i32 = 50;
-    pub const ALREADY_STARTED: i32 = 60;
-    pub const NOT_RUNNING: i32 = 70;
-    pub const SUCCESS: i32 = 80;
-    pub const ALREADY_ADDED: i32 = 90;
-    pub const STILL_RUNNING: i32 = 91;
-    pub const CANT_REREAD: i32 = 92;
-}
+use crate::xmlrpc::{fault_name, API_VERSION};
+pub use crate::xmlrpc::{faults, Fault};
 
-fn fault_name(code: i32) -> &'static str {
-    use faults::*;
-    match code {
-        UNKNOWN_METHOD => "UNKNOWN_METHOD",
-        INCORRECT_PARAMETERS => "INCORRECT_PARAMETERS",
-        BAD_ARGUMENTS => "BAD_ARGUMENTS",
-        SIGNATURE_UNSUPPORTED => "SIGNATURE_UNSUPPORTED",
-        SHUTDOWN_STATE => "SHUTDOWN_STATE",
-        BAD_NAME => "BAD_NAME",
-        BAD_SIGNAL => "BAD_SIGNAL",
-        NO_FILE => "NO_FILE",
-        NOT_EXECUTABLE => "NOT_EXECUTABLE",
-        FAILED => "FAILED",
-        ABNORMAL_TERMINATION => "ABNORMAL_TERMINATION",
-        SPAWN_ERROR => "SPAWN_ERROR",
-        ALREADY_STARTED => "ALREADY_STARTED",
-        NOT_RUNNING => "NOT_RUNNING",
-        SUCCESS => "SUCCESS",
-        ALREADY_ADDED => "ALREADY_ADDED",
-        STILL_RUNNING => "STILL_RUNNING",
-        CANT_REREAD => "CANT_REREAD",
-        _ => "UNKNOWN",
-    }
-}
-
-/// An RPC failure: a fault code and its text (`NAME` or `NAME: extra`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fault {
-    pub code: i32,
-    pub text: String,
-}
-
+/// A fault with supervisord's text for its code: `NAME`, or `NAME: extra`.
 fn fault(code: i32, extra: impl Into<Option<String>>) -> Fault {
-    let text = match extra.into() {
+    let message = match extra.into() {
         Some(x) => format!("{}: {x}", fault_name(code)),
         None => fault_name(code).to_owned(),
     };
-    Fault { code, text }
+    Fault { code, message }
 }
 
 type RpcResult = Result<Value, Fault>;
@@ -208,7 +156,7 @@ pub fn call<'a>(
                             Ok(v) => v,
                             Err(f) => StructBuilder::new()
                                 .field("faultCode", f.code)
-                                .field("faultString", f.text)
+                                .field("faultString", f.message)
                                 .build(),
                         });
                     }
@@ -263,13 +211,9 @@ enum Target {
 
 /// supervisord's `_getGroupAndProcess` (with `split_namespec`).
 fn resolve(d: &Daemon, name: &str) -> Result<Target, Fault> {
-    let (g, p) = match name.split_once(':') {
-        Some((g, p)) if p.is_empty() || p == "*" => (g, None),
-        Some((g, p)) => (g, Some(p)),
-        None => (name, Some(name)),
-    };
+    let (g, p) = crate::config::split_namespec(name);
     let group = d
-        .group(g)
+        .group(&g)
         .ok_or_else(|| fault(faults::BAD_NAME, name.to_owned()))?;
     match p {
         None => Ok(Target::Group(group)),
@@ -277,7 +221,7 @@ fn resolve(d: &Daemon, name: &str) -> Result<Target, Fault> {
             let proc_ = group
                 .procs
                 .iter()
-                .find(|x| x.config.name == p)
+                .find(|x| x.config.name == *p)
                 .cloned()
                 .ok_or_else(|| fault(faults::BAD_NAME, name.to_owned()))?;
             Ok(Target::Proc(proc_))
@@ -300,7 +244,7 @@ fn resolve_proc(d: &Daemon, name: &str) -> Result<Arc<Proc>, Fault> {
 fn status_struct(p: &Proc, r: &Result<Value, Fault>) -> Value {
     let (code, desc) = match r {
         Ok(_) => (faults::SUCCESS, "OK".to_owned()),
-        Err(f) => (f.code, f.text.clone()),
+        Err(f) => (f.code, f.message.clone()),
     };
     StructBuilder::with_capacity(15)
         .field("name", p.config.name.as_str())
@@ -459,9 +403,9 @@ async fn signal_one(d: &Arc<Daemon>, p: &Arc<Proc>, sig: UnixSignal) -> RpcResul
 fn signal_op(v: &Value) -> Op {
     Op::Signal(parse_signal(v).map_err(|f| {
         Arc::from(
-            f.text
+            f.message
                 .strip_prefix("BAD_SIGNAL: ")
-                .unwrap_or(&f.text)
+                .unwrap_or(&f.message)
                 .to_owned(),
         )
     }))
@@ -1174,10 +1118,13 @@ mod tests {
     #[test]
     fn fault_strings() {
         assert_eq!(
-            fault(faults::BAD_NAME, "foo".to_owned()).text,
+            fault(faults::BAD_NAME, "foo".to_owned()).message,
             "BAD_NAME: foo"
         );
-        assert_eq!(fault(faults::SHUTDOWN_STATE, None).text, "SHUTDOWN_STATE");
+        assert_eq!(
+            fault(faults::SHUTDOWN_STATE, None).message,
+            "SHUTDOWN_STATE"
+        );
     }
 
     #[test]

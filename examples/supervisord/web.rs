@@ -27,7 +27,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use hyper::{Response, StatusCode};
 
-use crate::daemon::{make_namespec, Daemon};
+use crate::config::make_namespec;
+use crate::daemon::Daemon;
 use crate::http::{error_page, full, RespBody};
 use crate::rpc::{self, faults, Fault};
 use crate::xmlrpc::{StructBuilder, Value};
@@ -227,7 +228,7 @@ async fn status(
     }
     let infos = rpc::call(d, "supervisor.getAllProcessInfo", Vec::new())
         .await
-        .map_err(|f| format!("getAllProcessInfo: {}", f.text))?;
+        .map_err(|f| format!("getAllProcessInfo: {}", f.message))?;
     let infos = infos.as_array().unwrap_or_default();
     Ok(page(render_status(infos, form.get("message"))))
 }
@@ -267,7 +268,7 @@ async fn act(d: &Arc<Daemon>, namespec: Option<&str>, action: &str) -> Result<St
         return Ok(format!("No such process named {ns}"));
     }
     let name = || vec![Value::from(ns)];
-    let unexpected = |f: &Fault| format!("unexpected rpc fault [{}] {}", f.code, f.text);
+    let unexpected = |f: &Fault| format!("unexpected rpc fault [{}] {}", f.code, f.message);
     Ok(match action {
         "start" => match call("supervisor.startProcess", name()).await {
             Ok(_) => format!("Process {ns} started"),
@@ -494,7 +495,7 @@ async fn tail(d: &Arc<Daemon>, form: &Form) -> Response<RespBody> {
             let text = match rpc::call(d, "supervisor.readProcessStdoutLog", params).await {
                 Ok(v) => v.as_str().unwrap_or("").to_owned(),
                 Err(f) if f.code == faults::NO_FILE => format!("No file for {name}"),
-                Err(f) => format!("ERROR: unexpected rpc fault [{}] {}", f.code, f.text),
+                Err(f) => format!("ERROR: unexpected rpc fault [{}] {}", f.code, f.message),
             };
             let href = format!("tail.html?processname={}&limit={}", quote(name), -offset);
             (name.to_owned(), text, Some(href))

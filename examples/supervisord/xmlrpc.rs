@@ -264,6 +264,59 @@ pub struct MethodCall {
     pub params: Vec<Value>,
 }
 
+/// The XML-RPC API version of supervisord 4.2 (`supervisor.rpcinterface.API_VERSION`):
+/// what the daemon answers to `getVersion` and what `supervisorctl` expects.
+pub const API_VERSION: &str = "3.0";
+
+/// supervisord's fault codes (`xmlrpc.Faults`).
+pub mod faults {
+    pub const UNKNOWN_METHOD: i32 = 1;
+    pub const INCORRECT_PARAMETERS: i32 = 2;
+    pub const BAD_ARGUMENTS: i32 = 3;
+    pub const SIGNATURE_UNSUPPORTED: i32 = 4;
+    pub const SHUTDOWN_STATE: i32 = 6;
+    pub const BAD_NAME: i32 = 10;
+    pub const BAD_SIGNAL: i32 = 11;
+    pub const NO_FILE: i32 = 20;
+    pub const NOT_EXECUTABLE: i32 = 21;
+    pub const FAILED: i32 = 30;
+    pub const ABNORMAL_TERMINATION: i32 = 40;
+    pub const SPAWN_ERROR: i32 = 50;
+    pub const ALREADY_STARTED: i32 = 60;
+    pub const NOT_RUNNING: i32 = 70;
+    pub const SUCCESS: i32 = 80;
+    pub const ALREADY_ADDED: i32 = 90;
+    pub const STILL_RUNNING: i32 = 91;
+    pub const CANT_REREAD: i32 = 92;
+}
+
+/// The name of a fault code, as supervisord starts its fault strings (`UNKNOWN` for
+/// a code it does not define).
+pub fn fault_name(code: i32) -> &'static str {
+    use faults::*;
+    match code {
+        UNKNOWN_METHOD => "UNKNOWN_METHOD",
+        INCORRECT_PARAMETERS => "INCORRECT_PARAMETERS",
+        BAD_ARGUMENTS => "BAD_ARGUMENTS",
+        SIGNATURE_UNSUPPORTED => "SIGNATURE_UNSUPPORTED",
+        SHUTDOWN_STATE => "SHUTDOWN_STATE",
+        BAD_NAME => "BAD_NAME",
+        BAD_SIGNAL => "BAD_SIGNAL",
+        NO_FILE => "NO_FILE",
+        NOT_EXECUTABLE => "NOT_EXECUTABLE",
+        FAILED => "FAILED",
+        ABNORMAL_TERMINATION => "ABNORMAL_TERMINATION",
+        SPAWN_ERROR => "SPAWN_ERROR",
+        ALREADY_STARTED => "ALREADY_STARTED",
+        NOT_RUNNING => "NOT_RUNNING",
+        SUCCESS => "SUCCESS",
+        ALREADY_ADDED => "ALREADY_ADDED",
+        STILL_RUNNING => "STILL_RUNNING",
+        CANT_REREAD => "CANT_REREAD",
+        _ => "UNKNOWN",
+    }
+}
+
 /// A `<fault>` response: the call failed with this code and text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fault {
@@ -1171,26 +1224,40 @@ fn write_i64(out: &mut Vec<u8>, value: i64) {
 /// Python's `base64.encodebytes`: 57 bytes per 76-character line, each line ending in `\n`.
 fn write_base64_lines(out: &mut Vec<u8>, bytes: &[u8]) {
     for line in bytes.chunks(57) {
-        for group in line.chunks(3) {
-            let b0 = group[0];
-            let b1 = group.get(1).copied().unwrap_or(0);
-            let b2 = group.get(2).copied().unwrap_or(0);
-            let sextets = [
-                b0 >> 2,
-                (b0 & 0x03) << 4 | b1 >> 4,
-                (b1 & 0x0f) << 2 | b2 >> 6,
-                b2 & 0x3f,
-            ];
-            let keep = group.len() + 1;
-            for (i, &s) in sextets.iter().enumerate() {
-                out.push(if i < keep {
-                    BASE64_ALPHABET[usize::from(s)]
-                } else {
-                    b'='
-                });
-            }
-        }
+        write_base64(out, line);
         out.push(b'\n');
+    }
+}
+
+/// Standard base64 of `bytes` on one line, `=`-padded (Python's `b64encode`), as
+/// `supervisorctl` sends its Basic credentials.
+pub(crate) fn base64_encode(bytes: &[u8]) -> String {
+    let mut out = Vec::with_capacity(bytes.len().div_ceil(3) * 4);
+    write_base64(&mut out, bytes);
+    // The alphabet and the padding are ASCII.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends the `=`-padded base64 of `bytes`, without line breaks.
+fn write_base64(out: &mut Vec<u8>, bytes: &[u8]) {
+    for group in bytes.chunks(3) {
+        let b0 = group[0];
+        let b1 = group.get(1).copied().unwrap_or(0);
+        let b2 = group.get(2).copied().unwrap_or(0);
+        let sextets = [
+            b0 >> 2,
+            (b0 & 0x03) << 4 | b1 >> 4,
+            (b1 & 0x0f) << 2 | b2 >> 6,
+            b2 & 0x3f,
+        ];
+        let keep = group.len() + 1;
+        for (i, &s) in sextets.iter().enumerate() {
+            out.push(if i < keep {
+                BASE64_ALPHABET[usize::from(s)]
+            } else {
+                b'='
+            });
+        }
     }
 }
 
