@@ -8,10 +8,14 @@
 //! Without `--bench` (as under `cargo test --all-targets`) it runs a few
 //! iterations only, as a smoke test.
 
+mod exec_common;
+
 use std::time::{Duration, Instant};
 
 use supervisor::exec::{Command, ProcessState, Readiness, UnixSignal};
-use supervisor::{BackoffPolicy, Context, Signal, Supervisor};
+use supervisor::{BackoffPolicy, Supervisor};
+
+use exec_common::parent;
 
 fn report(name: &str, mut samples: Vec<Duration>) {
     samples.sort();
@@ -24,14 +28,6 @@ fn report(name: &str, mut samples: Vec<Duration>) {
         pct(0.99),
         samples[0]
     );
-}
-
-fn parent() -> Supervisor {
-    Supervisor::new(|ctx: Context| async move {
-        ctx.signal(Signal::Healthy)?;
-        ctx.cancelled().await;
-        Ok::<_, supervisor::Error>(())
-    })
 }
 
 /// From `add_child` to the process ready (Running).

@@ -9,22 +9,18 @@
 //! Without `--bench` (as under `cargo test --all-targets`) it moves a few
 //! MiB only, as a smoke test.
 
+mod exec_common;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use supervisor::exec::{Command, LogFile, Output, ProcessState};
-use supervisor::{Context, Restart, Signal, Supervisor};
+use supervisor::{Restart, Supervisor};
+
+use exec_common::parent;
 
 /// Builds the output configuration of one benchmark case.
 type MakeOutput = Box<dyn Fn() -> Output>;
-
-fn parent() -> Supervisor {
-    Supervisor::new(|ctx: Context| async move {
-        ctx.signal(Signal::Healthy)?;
-        ctx.cancelled().await;
-        Ok::<_, supervisor::Error>(())
-    })
-}
 
 async fn run(sup: &Supervisor, name: &str, mib: u64, output: Output) -> Duration {
     let cmd = Command::new("dd")

@@ -112,7 +112,11 @@ pub(crate) struct Config {
 /// A clone shares the state its [`ProcessHandle`]s see (status, log files,
 /// tail buffers, output channel): clone a command to hand it to a parent
 /// that re-adds its children at each restart. Never run two clones at the
-/// same time (the status would mix two processes).
+/// same time (the status would mix two processes). The output settings
+/// ([`stdout`](Self::stdout), [`stderr`](Self::stderr),
+/// [`output_channel_capacity`](Self::output_channel_capacity)) are part of
+/// that shared state: setting one on a clone changes it for every clone, so
+/// configure the outputs before cloning.
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct Command {
@@ -249,13 +253,27 @@ impl Command {
     }
 
     /// A promise that every descriptor of this process above stderr is
-    /// close-on-exec (default `false`). Without it, each spawn checks the
-    /// descriptor table and, if an inheritable descriptor is open, closes
-    /// the strays in the child (which costs a `fork` instead of a
-    /// `posix_spawn`). Rust's standard library and tokio open every
-    /// descriptor close-on-exec; a program that also marks those it
-    /// inherited at start (as the supervisord example does) can skip the
-    /// check. If the promise is broken, the child inherits the strays.
+    /// close-on-exec (default `false`).
+    ///
+    /// It only matters for a command with nothing else to apply in the
+    /// child between `fork` and `exec`, i.e. with
+    /// [`kill_with_parent(false)`](Self::kill_with_parent) (it is on by
+    /// default) and no session, notification fd, umask, rlimit, nice value
+    /// or user to switch to. Any of those makes the child, after `fork`,
+    /// mark every descriptor above stderr close-on-exec, promise or not.
+    /// Without them the process can be started with `posix_spawn`, and each
+    /// spawn first checks the descriptor table: if an inheritable descriptor
+    /// is open, it falls back to such a `fork`, so the strays are marked
+    /// close-on-exec (not closed) in the child and not inherited. The
+    /// promise skips that check. The check is racy: a descriptor made
+    /// inheritable by another thread between the check and the spawn is
+    /// inherited.
+    ///
+    /// Rust's standard library and tokio open every descriptor
+    /// close-on-exec; a program that also marks those it inherited at start
+    /// ([`mark_inherited_fds_cloexec`](crate::mark_inherited_fds_cloexec))
+    /// can make the promise. If the promise is broken, the child inherits
+    /// the strays.
     pub fn fds_cloexec(mut self, yes: bool) -> Self {
         self.cfg.fds_cloexec = yes;
         self

@@ -138,6 +138,24 @@ pub use crate::command::{Command, Isolation, Readiness};
 pub use crate::error::{Error, ExitStatus};
 pub use crate::handle::{LastExit, ProcessHandle, ProcessState, ProcessStatus};
 pub use crate::output::{LogFile, Output, OutputChunk, Stream, Tail, TailBuffer};
+/// Marks every file descriptor of this process above stderr close-on-exec,
+/// so that no program spawned afterwards inherits one (descriptors the
+/// process inherited from whoever started it, in particular).
+///
+/// Call it at the start of `main`, before starting threads (another thread
+/// may be about to hand one of its descriptors to a child of its own) and
+/// before opening any descriptor meant to be inherited (it would be marked
+/// too). Rust's standard library and tokio open their descriptors
+/// close-on-exec, so a program that calls this and then opens none without
+/// close-on-exec can make the [`Command::fds_cloexec`] promise.
+///
+/// Uses `close_range(2)` with `CLOSE_RANGE_CLOEXEC` (Linux 5.11+); on older
+/// kernels, `fcntl(F_SETFD)` on every descriptor number below the soft
+/// `RLIMIT_NOFILE` (at most 65536).
+pub fn mark_inherited_fds_cloexec() {
+    sys::mark_cloexec_from(3);
+}
+
 /// Resource kinds for [`Command::rlimit`] (re-exported from `nix`).
 pub use nix::sys::resource::Resource;
 /// Signals for [`Command::stop_signal`] and [`ProcessHandle::signal`]

@@ -105,7 +105,9 @@ impl Output {
 
     /// Remove ANSI escape sequences (`ESC [` up to a terminator letter) from
     /// what reaches every sink, as supervisord's `strip_ansi` does: chunk by
-    /// chunk, so a sequence split across two reads is kept.
+    /// chunk, so of a sequence split across two reads, the head (from
+    /// `ESC [` to the end of the first read) is dropped and the rest reaches
+    /// the sinks with the next read.
     pub fn strip_ansi(mut self, yes: bool) -> Self {
         self.strip_ansi = yes;
         self
@@ -447,7 +449,9 @@ impl Sinks {
         if let Some(tail) = &self.tail {
             tail.push(data);
         }
-        if let Some(tx) = &self.channel {
+        // Without a receiver the chunk would be dropped by `send`: skip
+        // copying it.
+        if let Some(tx) = self.channel.as_ref().filter(|tx| tx.receiver_count() > 0) {
             let _ = tx.send(OutputChunk {
                 stream: self.stream,
                 pid,
@@ -541,17 +545,22 @@ pub(crate) async fn drain(mut pipe: tokio::net::unix::pipe::Receiver, sinks: Arc
 fn strip_ansi(data: &[u8]) -> Cow<'_, [u8]> {
     const BEGIN: &[u8] = b"\x1b[";
     const TERMINATORS: &[u8] = b"HfABCDRsuJKhlpm";
-    if !data.windows(2).any(|w| w == BEGIN) {
+    let find = |bytes: &[u8]| bytes.windows(2).position(|w| w == BEGIN);
+    let Some(mut i) = find(data) else {
         return Cow::Borrowed(data);
-    }
+    };
     let mut out = Vec::with_capacity(data.len());
     let mut rest = data;
-    while let Some(i) = rest.windows(2).position(|w| w == BEGIN) {
+    loop {
         out.extend_from_slice(&rest[..i]);
         // The terminator is looked for from the `[` on, as supervisord does.
         match rest[i + 1..].iter().position(|b| TERMINATORS.contains(b)) {
             Some(t) => rest = &rest[i + 1 + t + 1..],
             None => return Cow::Owned(out),
+        }
+        match find(rest) {
+            Some(next) => i = next,
+            None => break,
         }
     }
     out.extend_from_slice(rest);
@@ -583,6 +592,10 @@ mod tests {
             );
         }
         assert!(matches!(strip_ansi(b"no escapes"), Cow::Borrowed(_)));
+        // A sequence split across two reads: the head is dropped, the rest
+        // comes through with the next read.
+        assert_eq!(&*strip_ansi(b"a\x1b[3"), b"a");
+        assert_eq!(&*strip_ansi(b"1mred"), b"1mred");
     }
 
     #[test]

@@ -233,29 +233,19 @@ pub(crate) fn spawn(
     // posix_spawn (vfork-like): install it only when something needs it.
     // std's own descriptors are close-on-exec, so the descriptor sweep is
     // needed only when an inheritable one is open.
-    let needs_hook = cfg.isolation == Isolation::Session
-        || cfg.pdeathsig
-        || notify_fd.is_some()
-        || cfg.umask.is_some()
-        || !cfg.rlimits.is_empty()
-        || cfg.nice.is_some()
-        || creds.is_some()
-        || (!cfg.fds_cloexec && inheritable_fd_open());
-    if needs_hook {
-        sys::set_pre_exec(
-            &mut cmd,
-            PreExec {
-                parent: sys::getpid(),
-                session: cfg.isolation == Isolation::Session,
-                pdeathsig: cfg.pdeathsig,
-                notify_fd,
-                umask: cfg.umask,
-                rlimits: cfg.rlimits.clone(),
-                nice: cfg.nice,
-                creds,
-                cwd,
-            },
-        );
+    let pre = PreExec {
+        parent: sys::getpid(),
+        session: cfg.isolation == Isolation::Session,
+        pdeathsig: cfg.pdeathsig,
+        notify_fd,
+        umask: cfg.umask,
+        rlimits: cfg.rlimits.clone(),
+        nice: cfg.nice,
+        creds,
+        cwd,
+    };
+    if pre.needs_child_side() || (!cfg.fds_cloexec && sys::inheritable_fd_open()) {
+        sys::set_pre_exec(&mut cmd, pre);
     } else if let Some(dir) = &cfg.cwd {
         // posix_spawn_file_actions_addchdir_np (glibc 2.29+); std falls
         // back to fork when the C library lacks it.
@@ -295,38 +285,6 @@ pub(crate) fn spawn(
         ));
     }
     Ok(proc)
-}
-
-/// Whether the supervisor has a descriptor above stderr open without
-/// close-on-exec (which a spawn without the `pre_exec` sweep would pass on
-/// to the program). If the table cannot be read, assumes there is one.
-fn inheritable_fd_open() -> bool {
-    use nix::fcntl::{fcntl, FcntlArg, FdFlag};
-    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
-        return true;
-    };
-    for entry in dir {
-        let Ok(entry) = entry else {
-            return true;
-        };
-        let Some(fd) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<std::os::fd::RawFd>().ok())
-        else {
-            continue;
-        };
-        if fd <= 2 {
-            continue;
-        }
-        // EBADF: closed since it was listed (the directory's own fd).
-        if let Ok(flags) = fcntl(fd, FcntlArg::F_GETFD) {
-            if !FdFlag::from_bits_truncate(flags).contains(FdFlag::FD_CLOEXEC) {
-                return true;
-            }
-        }
-    }
-    false
 }
 
 impl Process {

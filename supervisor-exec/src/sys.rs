@@ -136,6 +136,31 @@ pub(crate) struct PreExec {
 }
 
 impl PreExec {
+    /// Whether any of its settings must be applied in the child, between
+    /// `fork` and `exec` (everything but the working directory, which
+    /// `posix_spawn` can enter itself).
+    pub(crate) fn needs_child_side(&self) -> bool {
+        // Exhaustive on purpose: a new field must be classified here.
+        let Self {
+            parent: _,
+            session,
+            pdeathsig,
+            notify_fd,
+            umask,
+            rlimits,
+            nice,
+            creds,
+            cwd: _,
+        } = self;
+        *session
+            || *pdeathsig
+            || notify_fd.is_some()
+            || umask.is_some()
+            || !rlimits.is_empty()
+            || nice.is_some()
+            || creds.is_some()
+    }
+
     /// Runs in the child after `fork`, before `exec`.
     ///
     /// The order matters: session first (so the child leads its group),
@@ -215,7 +240,11 @@ pub(crate) fn set_pre_exec(cmd: &mut tokio::process::Command, pre: PreExec) {
 
 /// Marks every descriptor from `first` up close-on-exec, so nothing the
 /// supervisor has open leaks into the program. Async-signal-safe.
-fn mark_cloexec_from(first: RawFd) {
+///
+/// With `close_range(2)` (Linux 5.11+) every descriptor is marked; older
+/// kernels get `fcntl(F_SETFD)` on each number below the soft
+/// `RLIMIT_NOFILE` (at most 65536), open or not.
+pub(crate) fn mark_cloexec_from(first: RawFd) {
     // SAFETY: close_range(2) with CLOSE_RANGE_CLOEXEC only sets a flag on
     // descriptors; raw syscall, no memory access.
     let rc = unsafe {
@@ -236,6 +265,39 @@ fn mark_cloexec_from(first: RawFd) {
     for fd in first..max {
         let _ = fcntl(fd, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC));
     }
+}
+
+/// Whether the process has a descriptor above stderr open without
+/// close-on-exec (which a spawn without [`PreExec::apply`]'s sweep would
+/// pass on to the program). If the table cannot be read, assumes there is one.
+pub(crate) fn inheritable_fd_open() -> bool {
+    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
+        return true;
+    };
+    for entry in dir {
+        let Ok(entry) = entry else {
+            return true;
+        };
+        let Some(fd) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<RawFd>().ok())
+        else {
+            continue;
+        };
+        if fd <= 2 {
+            continue;
+        }
+        // The directory's own descriptor is listed too; `opendir` opens it
+        // close-on-exec, so it is skipped like any other such descriptor.
+        // EBADF: another thread closed the descriptor since it was listed.
+        if let Ok(flags) = fcntl(fd, FcntlArg::F_GETFD) {
+            if !FdFlag::from_bits_truncate(flags).contains(FdFlag::FD_CLOEXEC) {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Checks that a C string can be built from a path (no interior NUL).

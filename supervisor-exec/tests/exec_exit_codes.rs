@@ -3,12 +3,14 @@
 mod support;
 
 use supervisor_core::{Exit, Restart};
-use supervisor_exec::{Command, ExitStatus, ProcessState};
+use supervisor_exec::{Command, ExitStatus, Output, ProcessState, Stream};
 use support::*;
 
 #[tokio::test]
 async fn expected_exit_returns_ok() {
-    let cmd = Command::shell("exit 3").exit_codes([0, 3]);
+    let cmd = Command::shell("echo $$; exit 3")
+        .exit_codes([0, 3])
+        .stdout(Output::new().tail(64));
     let handle = cmd.handle();
     let (_sup, mut events) = supervise(cmd.child("job").restart(Restart::Temporary)).await;
     let exit = next_exit(&mut events, "root.job").await;
@@ -18,6 +20,12 @@ async fn expected_exit_returns_ok() {
     assert!(last.expected && !last.before_ready && !last.stopped);
     // The pid stays known after the exit (watchers may have missed it while alive).
     assert!(last.pid > 0 && last.pid != std::process::id(), "{last:?}");
+    let echoed = handle.tail(Stream::Stdout).expect("tail").tail(64).data;
+    assert_eq!(
+        String::from_utf8_lossy(&echoed).trim(),
+        last.pid.to_string(),
+        "the pid of the process that exited"
+    );
     assert_eq!(handle.status().state, ProcessState::Exited);
     assert_eq!(handle.pid(), None);
 }

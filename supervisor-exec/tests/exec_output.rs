@@ -40,8 +40,14 @@ fn size(path: &Path) -> u64 {
 /// Runs `cmd` once, to its end.
 async fn run_once(cmd: Command) -> supervisor_exec::ProcessHandle {
     let handle = cmd.handle();
+    // A clone of a command that already ran starts out `Exited`: wait for
+    // the end of this run, the next spawn.
+    let spawn = handle.status().spawns + 1;
     let (_sup, _events) = supervise(cmd.child("job").restart(Restart::Temporary)).await;
-    wait_status(&handle, "the end", |s| s.state == ProcessState::Exited).await;
+    wait_status(&handle, "the end", |s| {
+        s.spawns == spawn && s.state == ProcessState::Exited
+    })
+    .await;
     handle
 }
 
@@ -163,10 +169,9 @@ async fn the_file_and_tail_carry_on_across_restarts() {
 async fn tail_buffer_offsets_are_absolute() {
     let cmd = Command::shell("printf 0123456789; printf abcdefghij")
         .stdout(Output::new().tail(8).channel());
-    let handle = cmd.handle();
-    let mut out = handle.subscribe_output();
-    let handle2 = run_once(cmd).await;
-    let tail = handle2.tail(Stream::Stdout).expect("tail");
+    let mut out = cmd.handle().subscribe_output();
+    let handle = run_once(cmd).await;
+    let tail = handle.tail(Stream::Stdout).expect("tail");
     assert_eq!((tail.start(), tail.end()), (12, 20));
     let t = tail.read(0, 100);
     assert_eq!(
@@ -183,7 +188,6 @@ async fn tail_buffer_offsets_are_absolute() {
         next += chunk.data.len() as u64;
     }
     assert_eq!(next, 20);
-    let _ = handle;
 }
 
 #[tokio::test]
@@ -245,22 +249,30 @@ async fn stdout_and_stderr_go_to_their_own_sinks() {
 #[tokio::test]
 async fn clear_logs_removes_the_file_and_empties_the_tail() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let handle = run_once(
-        Command::shell("echo before").stdout(
-            Output::new()
-                .file(LogFile::new(dir.path().join("c.log")))
-                .tail(1024),
-        ),
-    )
-    .await;
+    // Clones share the log file and tail: each `run_once` is one more run.
+    let cmd = Command::shell("echo before").stdout(
+        Output::new()
+            .file(LogFile::new(dir.path().join("c.log")))
+            .tail(1024),
+    );
+    let handle = run_once(cmd.clone()).await;
     let log = handle.log_file(Stream::Stdout).expect("log");
     assert_eq!(std::fs::read(log.path()).expect("log"), b"before\n");
     handle.clear_logs().expect("clear");
     assert!(!log.path().exists());
     let tail = handle.tail(Stream::Stdout).expect("tail");
     assert_eq!((tail.start(), tail.end()), (7, 7));
-    // Reopen after an external rotation: the next write creates the file again.
+    // The next write starts a new file.
+    run_once(cmd.clone()).await;
+    assert_eq!(std::fs::read(log.path()).expect("log"), b"before\n");
+    // Reopen after an external rotation: the next write creates the file
+    // again instead of appending to the moved one.
+    let moved = dir.path().join("c.log.moved");
+    std::fs::rename(log.path(), &moved).expect("rename");
     handle.reopen_logs();
+    run_once(cmd).await;
+    assert_eq!(std::fs::read(log.path()).expect("log"), b"before\n");
+    assert_eq!(std::fs::read(&moved).expect("moved"), b"before\n");
 }
 
 #[tokio::test]

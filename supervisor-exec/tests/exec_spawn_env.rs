@@ -23,33 +23,70 @@ async fn output_of(cmd: Command) -> String {
     String::from_utf8(tail.data).expect("utf-8")
 }
 
+/// Held by the tests that open an inheritable descriptor in this (shared)
+/// test process, and by those that need none to be open so that their
+/// command is started with `posix_spawn` rather than `fork`.
+static INHERITABLE_FDS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Whether a test runs its command with a `pre_exec` hook (`fork`, the
+/// default since [`Command::kill_with_parent`] is on) or with `posix_spawn`.
+#[derive(Clone, Copy, Debug)]
+enum SpawnPath {
+    Fork,
+    /// `kill_with_parent(false)` and no other child-side setting: with no
+    /// inheritable descriptor open, std uses `posix_spawn` (and
+    /// `posix_spawn_file_actions_addchdir_np` for the working directory).
+    PosixSpawn,
+}
+
 #[tokio::test]
 async fn env_cwd_umask_rlimit_and_nice_are_visible_to_the_child() {
+    env_and_cwd_are_visible_to_the_child(SpawnPath::Fork).await;
+}
+
+#[tokio::test]
+async fn env_and_cwd_are_visible_to_the_child_started_with_posix_spawn() {
+    let _no_inheritable_fd = INHERITABLE_FDS.lock().await;
+    // The test process may have inherited descriptors without close-on-exec
+    // (from the shell or cargo), which would make the spawn fall back to `fork`.
+    supervisor_exec::mark_inherited_fds_cloexec();
+    env_and_cwd_are_visible_to_the_child(SpawnPath::PosixSpawn).await;
+}
+
+async fn env_and_cwd_are_visible_to_the_child(path: SpawnPath) {
     let dir = tempfile::tempdir().expect("tempdir");
     let cwd = dir.path().canonicalize().expect("canonical");
-    let out = output_of(
-        Command::shell("echo \"$FOO\"; echo \"${HOME-unset}\"; pwd; umask; ulimit -n; nice")
-            .env("FOO", "bar baz")
-            .env_remove("HOME")
-            .current_dir(&cwd)
-            .umask(0o027)
-            .rlimit(Resource::RLIMIT_NOFILE, 123, 456)
-            .nice(5),
-    )
-    .await;
+    let cmd = Command::shell("echo \"$FOO\"; echo \"${HOME-unset}\"; pwd; umask; ulimit -n; nice")
+        .env("FOO", "bar baz")
+        .env_remove("HOME")
+        .current_dir(&cwd);
+    // umask, rlimit and nice are applied in the child after `fork`, so the
+    // `posix_spawn` run leaves them out (and its child inherits ours).
+    let (cmd, rest) = match path {
+        SpawnPath::Fork => (
+            cmd.umask(0o027)
+                .rlimit(Resource::RLIMIT_NOFILE, 123, 456)
+                .nice(5),
+            ["0027".to_owned(), "123".to_owned(), "5".to_owned()],
+        ),
+        SpawnPath::PosixSpawn => (cmd.kill_with_parent(false), inherited_umask_nofile_nice()),
+    };
+    let out = output_of(cmd).await;
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(
-        lines,
-        [
-            "bar baz",
-            "unset",
-            cwd.to_str().expect("utf-8"),
-            "0027",
-            "123",
-            "5"
-        ],
-        "{out}"
-    );
+    let mut expected = vec!["bar baz", "unset", cwd.to_str().expect("utf-8")];
+    expected.extend(rest.iter().map(String::as_str));
+    assert_eq!(lines, expected, "{path:?}: {out}");
+}
+
+/// What `umask; ulimit -n; nice` print in a child that inherits them.
+fn inherited_umask_nofile_nice() -> [String; 3] {
+    let out = std::process::Command::new("/bin/sh")
+        .args(["-c", "umask; ulimit -n; nice"])
+        .output()
+        .expect("sh");
+    let out = String::from_utf8(out.stdout).expect("utf-8");
+    let lines: Vec<String> = out.lines().map(str::to_owned).collect();
+    lines.try_into().unwrap_or_else(|l| panic!("{l:?}"))
 }
 
 #[tokio::test]
@@ -104,22 +141,56 @@ async fn the_child_leads_its_own_group_or_session() {
 
 #[tokio::test]
 async fn no_file_descriptor_of_the_parent_leaks_into_the_child() {
+    no_file_descriptor_leaks(SpawnPath::Fork).await;
+}
+
+/// Without a `pre_exec` hook, the spawn must see the inheritable descriptor
+/// and fall back to `fork` with the descriptor sweep.
+#[tokio::test]
+async fn no_file_descriptor_leaks_into_a_child_that_could_use_posix_spawn() {
+    no_file_descriptor_leaks(SpawnPath::PosixSpawn).await;
+}
+
+async fn no_file_descriptor_leaks(path: SpawnPath) {
+    let _inheritable_fd = INHERITABLE_FDS.lock().await;
     // An inheritable descriptor (no close-on-exec), as a careless library
     // might leave open in the supervisor.
     let file = tempfile::tempfile().expect("tempfile");
     let fd = file.as_raw_fd();
+    clear_cloexec(fd);
+    // `ls` lists the descriptors of the shell that runs it.
+    let cmd = Command::shell("ls /proc/$$/fd");
+    let cmd = match path {
+        SpawnPath::Fork => cmd,
+        SpawnPath::PosixSpawn => cmd.kill_with_parent(false),
+    };
+    let out = output_of(cmd).await;
+    let fds: Vec<i32> = out.lines().filter_map(|l| l.parse().ok()).collect();
+    assert!(!fds.contains(&fd), "{path:?}: fd {fd} leaked: {fds:?}");
+    // dash keeps a copy of its script input at fd 10 or above.
+    assert!(fds.iter().all(|&f| f <= 2 || f >= 10), "{path:?}: {fds:?}");
+    drop(file);
+}
+
+#[tokio::test]
+async fn mark_inherited_fds_cloexec_marks_every_descriptor_above_stderr() {
+    let _inheritable_fd = INHERITABLE_FDS.lock().await;
+    let file = tempfile::tempfile().expect("tempfile");
+    let fd = file.as_raw_fd();
+    clear_cloexec(fd);
+    supervisor_exec::mark_inherited_fds_cloexec();
+    let flags = nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_GETFD).expect("F_GETFD");
+    assert!(nix::fcntl::FdFlag::from_bits_truncate(flags).contains(nix::fcntl::FdFlag::FD_CLOEXEC));
+    drop(file);
+}
+
+/// Makes `fd` inheritable.
+fn clear_cloexec(fd: i32) {
     nix::fcntl::fcntl(
         fd,
         nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()),
     )
     .expect("clear FD_CLOEXEC");
-    // `ls` lists the descriptors of the shell that runs it.
-    let out = output_of(Command::shell("ls /proc/$$/fd")).await;
-    let fds: Vec<i32> = out.lines().filter_map(|l| l.parse().ok()).collect();
-    assert!(!fds.contains(&fd), "fd {fd} leaked: {fds:?}");
-    // dash keeps a copy of its script input at fd 10 or above.
-    assert!(fds.iter().all(|&f| f <= 2 || f >= 10), "{fds:?}");
-    drop(file);
 }
 
 #[tokio::test]

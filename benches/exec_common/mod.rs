@@ -1,0 +1,12 @@
+//! Shared by the supervisor-exec benches (`exec_latency`, `exec_throughput`).
+
+use supervisor::{Context, Signal, Supervisor};
+
+/// A supervisor whose root only parents the commands the bench adds.
+pub fn parent() -> Supervisor {
+    Supervisor::new(|ctx: Context| async move {
+        ctx.signal(Signal::Healthy)?;
+        ctx.cancelled().await;
+        Ok::<_, supervisor::Error>(())
+    })
+}
