@@ -35,6 +35,8 @@ enum CallError {
     Refused,
     NoFile,
     Unauthorized,
+    /// A streamed request answered with this HTTP status.
+    Status(u16),
     Other(String),
 }
 
@@ -139,7 +141,9 @@ impl Client {
         }
     }
 
-    /// Sends a request; returns the status and a reader positioned at the body.
+    /// Sends a request and reads the response head: its status and headers
+    /// (lower-cased names). The body is left on the connection, for
+    /// [`Client::read_body`] or [`Client::stream`].
     fn request(
         &mut self,
         method: &str,
@@ -223,22 +227,9 @@ impl Client {
             .get("transfer-encoding")
             .is_some_and(|t| t.contains("chunked"))
         {
-            loop {
-                let mut line = String::new();
-                conn.read_line(&mut line).map_err(err)?;
-                let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or(""), 16)
-                    .unwrap_or(0);
-                if size == 0 {
-                    let mut end = String::new();
-                    let _ = conn.read_line(&mut end);
-                    break;
-                }
-                let start = body.len();
-                body.resize(start + size, 0);
-                conn.read_exact(&mut body[start..]).map_err(err)?;
-                let mut crlf = [0u8; 2];
-                conn.read_exact(&mut crlf).map_err(err)?;
-            }
+            while read_chunk(conn, &mut body).map_err(err)? {}
+            let mut end = String::new();
+            let _ = conn.read_line(&mut end);
         } else {
             conn.read_to_end(&mut body).map_err(err)?;
             self.conn = None;
@@ -273,7 +264,7 @@ impl Client {
         }
     }
 
-    /// Streams a `/logtail` or `/mainlogtail` body to stdout until it ends.
+    /// Streams a `/logtail` or `/mainlogtail` body to `out` until it ends.
     fn stream(&mut self, path: &str, out: &mut dyn Write) -> Result<(), CallError> {
         let (status, headers) = self.request("GET", path, b"")?;
         if status == 401 {
@@ -281,7 +272,7 @@ impl Client {
         }
         if status != 200 {
             let _ = self.read_body(&headers);
-            return Err(CallError::Other(format!("{status}")));
+            return Err(CallError::Status(status));
         }
         let conn = self
             .conn
@@ -293,20 +284,12 @@ impl Client {
         let mut buf = vec![0u8; 8192];
         loop {
             if chunked {
-                let mut line = String::new();
-                if conn.read_line(&mut line).unwrap_or(0) == 0 {
+                // The last chunk, the end of the stream or an error ends it.
+                buf.clear();
+                if !read_chunk(conn, &mut buf).unwrap_or(false) {
                     return Ok(());
                 }
-                let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or(""), 16)
-                    .unwrap_or(0);
-                if size == 0 {
-                    return Ok(());
-                }
-                let mut chunk = vec![0u8; size + 2];
-                if conn.read_exact(&mut chunk).is_err() {
-                    return Ok(());
-                }
-                let _ = out.write_all(&chunk[..size]);
+                let _ = out.write_all(&buf);
             } else {
                 let n = conn.read(&mut buf).unwrap_or(0);
                 if n == 0 {
@@ -317,6 +300,105 @@ impl Client {
             let _ = out.flush();
         }
     }
+}
+
+/// A command that acts on processes by name, for [`Ctl::act`].
+struct Act {
+    cmd: &'static str,
+    /// The exit status when no name is given.
+    usage_exit: i32,
+    /// Whether a signal name comes first (`signal SIG name...`).
+    takes_signal: bool,
+    /// The methods for "all", for a whole group (`None`: the process method
+    /// is called with `g:*`), and for one process.
+    all: &'static str,
+    group: Option<&'static str>,
+    one: &'static str,
+    /// What is printed after `name: ` when one process succeeds.
+    done: &'static str,
+    /// The line for one result struct.
+    fmt: fn(&Value) -> String,
+    /// The fault that leaves the exit status alone.
+    ignored: Option<i32>,
+    /// The exit status for an unknown group.
+    bad_group_exit: i32,
+}
+
+const START: Act = Act {
+    cmd: "start",
+    usage_exit: INVALID_ARGS,
+    takes_signal: false,
+    all: "supervisor.startAllProcesses",
+    group: Some("supervisor.startProcessGroup"),
+    one: "supervisor.startProcess",
+    done: "started",
+    fmt: Ctl::start_result,
+    ignored: Some(ALREADY_STARTED),
+    bad_group_exit: INVALID_ARGS,
+};
+
+const STOP: Act = Act {
+    cmd: "stop",
+    usage_exit: GENERIC,
+    takes_signal: false,
+    all: "supervisor.stopAllProcesses",
+    group: Some("supervisor.stopProcessGroup"),
+    one: "supervisor.stopProcess",
+    done: "stopped",
+    fmt: Ctl::stop_result,
+    ignored: Some(faults::NOT_RUNNING),
+    bad_group_exit: GENERIC,
+};
+
+const SIGNAL: Act = Act {
+    cmd: "signal",
+    usage_exit: GENERIC,
+    takes_signal: true,
+    all: "supervisor.signalAllProcesses",
+    group: Some("supervisor.signalProcessGroup"),
+    one: "supervisor.signalProcess",
+    done: "signalled",
+    fmt: Ctl::signalled_result,
+    ignored: None,
+    bad_group_exit: GENERIC,
+};
+
+const CLEAR: Act = Act {
+    cmd: "clear",
+    usage_exit: GENERIC,
+    takes_signal: false,
+    all: "supervisor.clearAllProcessLogs",
+    group: None,
+    one: "supervisor.clearProcessLogs",
+    done: "cleared",
+    fmt: Ctl::clear_result,
+    ignored: None,
+    bad_group_exit: GENERIC,
+};
+
+/// Reads one chunk of a chunked body and appends its data to `buf`; `false`
+/// (with nothing read past the size line) at the last, empty chunk or at EOF.
+fn read_chunk(conn: &mut impl BufRead, buf: &mut Vec<u8>) -> io::Result<bool> {
+    let mut line = String::new();
+    conn.read_line(&mut line)?;
+    let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or(""), 16).unwrap_or(0);
+    if size == 0 {
+        return Ok(false);
+    }
+    let start = buf.len();
+    buf.resize(start + size, 0);
+    conn.read_exact(&mut buf[start..])?;
+    let mut crlf = [0u8; 2];
+    conn.read_exact(&mut crlf)?;
+    Ok(true)
+}
+
+/// What a tail modifier asks for.
+enum TailWhat {
+    /// `-f`: follow.
+    Follow,
+    /// `-N`: the last N bytes.
+    Bytes(i64),
 }
 
 /// The controller: options, client, exit status.
@@ -427,6 +509,10 @@ impl Ctl {
             }
             CallError::Fault(f) => {
                 let m = format!("error: <class 'xmlrpc.client.Fault'>, <Fault {}: '{}'>: file: supervisorctl line: 1", f.code, f.message);
+                self.output(&m)
+            }
+            CallError::Status(status) => {
+                let m = format!("error: {status}");
                 self.output(&m)
             }
             CallError::Other(m) => {
@@ -641,6 +727,23 @@ impl Ctl {
         format!("{name}: ERROR ({what})")
     }
 
+    fn stop_result(r: &Value) -> String {
+        Self::signal_result(r, "stopped")
+    }
+
+    fn signalled_result(r: &Value) -> String {
+        Self::signal_result(r, "signalled")
+    }
+
+    fn clear_result(r: &Value) -> String {
+        let name = make_namespec(&s(r, "group"), &s(r, "name"));
+        match i(r, "status") as i32 {
+            BAD_NAME => format!("{name}: ERROR (no such process)"),
+            FAILED => format!("{name}: ERROR (failed)"),
+            _ => format!("{name}: cleared"),
+        }
+    }
+
     fn fault_struct(f: &xmlrpc::Fault, group: &str, name: &str) -> Value {
         xmlrpc::StructBuilder::new()
             .field("status", f.code)
@@ -678,146 +781,86 @@ impl Ctl {
         }
     }
 
-    /// `Error: CMD requires WHAT`, the command's help, and exit status `code`.
-    fn usage_error(&mut self, cmd: &str, what: &str, code: i32) {
-        self.output(&format!("Error: {cmd} requires {what}"));
+    /// `msg`, the help of `cmd`, and exit status `code`.
+    fn error_with_help(&mut self, msg: &str, cmd: &str, code: i32) {
+        self.output(msg);
         self.exit = code;
         self.output(help_for(cmd).unwrap_or_default());
     }
 
+    /// `Error: CMD requires WHAT`, the command's help, and exit status `code`.
+    fn usage_error(&mut self, cmd: &str, what: &str, code: i32) {
+        self.error_with_help(&format!("Error: {cmd} requires {what}"), cmd, code);
+    }
+
     fn start(&mut self, names: &[&str]) {
-        if !self.upcheck() {
-            return;
-        }
-        if names.is_empty() {
-            self.usage_error("start", "a process name", INVALID_ARGS);
-            return;
-        }
-        if names.contains(&"all") {
-            return self.many(
-                "supervisor.startAllProcesses",
-                &[],
-                Self::start_result,
-                Some(ALREADY_STARTED),
-                None,
-                GENERIC,
-            );
-        }
-        for name in names {
-            let (g, p) = split_namespec(name);
-            match p {
-                None => self.many(
-                    "supervisor.startProcessGroup",
-                    &[g.as_str().into()],
-                    Self::start_result,
-                    Some(ALREADY_STARTED),
-                    Some(&g),
-                    INVALID_ARGS,
-                ),
-                Some(p) => match self.call("supervisor.startProcess", &[(*name).into()]) {
-                    Ok(_) => {
-                        let m = format!("{}: started", make_namespec(&g, &p));
-                        self.output(&m)
-                    }
-                    Err(CallError::Fault(f)) => {
-                        let line = Self::start_result(&Self::fault_struct(&f, &g, &p));
-                        self.output(&line);
-                        self.set_exit_from_fault(f.code, Some(ALREADY_STARTED));
-                    }
-                    Err(e) => self.fail(e),
-                },
-            }
-        }
+        self.act(&START, names)
     }
 
     fn stop(&mut self, names: &[&str]) {
-        if !self.upcheck() {
-            return;
-        }
-        if names.is_empty() {
-            self.usage_error("stop", "a process name", GENERIC);
-            return;
-        }
-        let fmt: fn(&Value) -> String = |r| Self::signal_result(r, "stopped");
-        if names.contains(&"all") {
-            return self.many(
-                "supervisor.stopAllProcesses",
-                &[],
-                fmt,
-                Some(faults::NOT_RUNNING),
-                None,
-                GENERIC,
-            );
-        }
-        for name in names {
-            let (g, p) = split_namespec(name);
-            match p {
-                None => self.many(
-                    "supervisor.stopProcessGroup",
-                    &[g.as_str().into()],
-                    fmt,
-                    Some(faults::NOT_RUNNING),
-                    Some(&g),
-                    GENERIC,
-                ),
-                Some(p) => match self.call("supervisor.stopProcess", &[(*name).into()]) {
-                    Ok(_) => {
-                        let m = format!("{}: stopped", make_namespec(&g, &p));
-                        self.output(&m)
-                    }
-                    Err(CallError::Fault(f)) => {
-                        let line = fmt(&Self::fault_struct(&f, &g, &p));
-                        self.output(&line);
-                        self.set_exit_from_fault(f.code, Some(faults::NOT_RUNNING));
-                    }
-                    Err(e) => self.fail(e),
-                },
-            }
-        }
+        self.act(&STOP, names)
     }
 
     fn signal(&mut self, args: &[&str]) {
+        self.act(&SIGNAL, args)
+    }
+
+    fn clear(&mut self, names: &[&str]) {
+        self.act(&CLEAR, names)
+    }
+
+    /// Runs a command that acts on processes by name (`start`, `stop`,
+    /// `signal`, `clear`): "all", whole groups (`g:*`) and single processes,
+    /// each result printed as supervisorctl prints it.
+    fn act(&mut self, act: &Act, args: &[&str]) {
         if !self.upcheck() {
             return;
         }
-        if args.len() < 2 {
-            self.usage_error("signal", "a signal name and a process name", GENERIC);
+        let (needs, min) = if act.takes_signal {
+            ("a signal name and a process name", 2)
+        } else {
+            ("a process name", 1)
+        };
+        if args.len() < min {
+            self.usage_error(act.cmd, needs, act.usage_exit);
             return;
         }
-        let sig = args[0];
-        let names = &args[1..];
-        let fmt: fn(&Value) -> String = |r| Self::signal_result(r, "signalled");
+        // The signal goes after the name (or alone, for "all").
+        let (extra, names): (Vec<Value>, &[&str]) = if act.takes_signal {
+            (vec![args[0].into()], &args[1..])
+        } else {
+            (Vec::new(), args)
+        };
+        let params = |first: &str| -> Vec<Value> {
+            std::iter::once(first.into())
+                .chain(extra.iter().cloned())
+                .collect()
+        };
         if names.contains(&"all") {
-            return self.many(
-                "supervisor.signalAllProcesses",
-                &[sig.into()],
-                fmt,
-                None,
-                None,
-                GENERIC,
-            );
+            return self.many(act.all, &extra, act.fmt, act.ignored, None, GENERIC);
         }
         for name in names {
             let (g, p) = split_namespec(name);
-            match p {
-                None => self.many(
-                    "supervisor.signalProcessGroup",
-                    &[g.as_str().into(), sig.into()],
-                    fmt,
-                    None,
+            match (p, act.group) {
+                (None, Some(method)) => self.many(
+                    method,
+                    &params(&g),
+                    act.fmt,
+                    act.ignored,
                     Some(&g),
-                    GENERIC,
+                    act.bad_group_exit,
                 ),
-                Some(p) => {
-                    match self.call("supervisor.signalProcess", &[(*name).into(), sig.into()]) {
+                (p, _) => {
+                    let p = p.unwrap_or_default();
+                    match self.call(act.one, &params(name)) {
                         Ok(_) => {
-                            let m = format!("{}: signalled", make_namespec(&g, &p));
+                            let m = format!("{}: {}", make_namespec(&g, &p), act.done);
                             self.output(&m)
                         }
                         Err(CallError::Fault(f)) => {
-                            let line = fmt(&Self::fault_struct(&f, &g, &p));
+                            let line = (act.fmt)(&Self::fault_struct(&f, &g, &p));
                             self.output(&line);
-                            self.set_exit_from_fault(f.code, None);
+                            self.set_exit_from_fault(f.code, act.ignored);
                         }
                         Err(e) => self.fail(e),
                     }
@@ -894,9 +937,7 @@ impl Ctl {
         }
         let name = match names {
             [] => {
-                self.output("ERROR: no process name supplied");
-                self.exit = GENERIC;
-                self.output(help_for("fg").unwrap_or_default());
+                self.error_with_help("ERROR: no process name supplied", "fg", GENERIC);
                 return;
             }
             [name] => *name,
@@ -1009,12 +1050,51 @@ impl Ctl {
         let mut stdout = io::stdout();
         if let Err(e) = self.client.stream(path, &mut stdout) {
             match e {
-                CallError::Other(s) if s == "404" => {
+                CallError::Status(404) => {
                     self.output("Error: log file not found");
                     self.exit = GENERIC;
                 }
                 e => self.fail(e),
             }
+        }
+    }
+
+    /// A tail modifier: `-f`, or `-N` (the last N bytes). Anything else is
+    /// reported (`None`).
+    fn tail_modifier(&mut self, arg: &str) -> Option<TailWhat> {
+        let what = match arg.strip_prefix('-') {
+            Some("f") => Some(TailWhat::Follow),
+            Some(n) => n.parse().ok().map(TailWhat::Bytes),
+            None => None,
+        };
+        if what.is_none() {
+            let m = format!("Error: bad argument {arg}");
+            self.output(&m);
+            self.exit = GENERIC;
+        }
+        what
+    }
+
+    /// Prints what a log read returned, or its fault as `who: ERROR (...)`
+    /// (`BAD_NAME` too when `bad_name` says how to word it).
+    fn show_log(&mut self, r: CallResult, who: &str, bad_name: Option<&str>) {
+        match r {
+            Ok(v) => {
+                let text = v.as_str().unwrap_or_default().to_owned();
+                self.output(&text)
+            }
+            Err(CallError::Fault(f)) => {
+                let what = match (f.code, bad_name) {
+                    (NO_FILE, _) => "no log file",
+                    (FAILED, _) => "unknown error reading log",
+                    (BAD_NAME, Some(text)) => text,
+                    _ => return self.fail(CallError::Fault(f)),
+                };
+                self.exit = GENERIC;
+                let m = format!("{who}: ERROR ({what})");
+                self.output(&m);
+            }
+            Err(e) => self.fail(e),
         }
     }
 
@@ -1028,9 +1108,7 @@ impl Ctl {
             } else {
                 "Error: too many arguments"
             };
-            self.output(m);
-            self.exit = GENERIC;
-            self.output(help_for("tail").unwrap_or_default());
+            self.error_with_help(m, "tail", GENERIC);
             return;
         }
         let mut args: Vec<&str> = args.to_vec();
@@ -1059,18 +1137,10 @@ impl Ctl {
         };
         let mut bytes = 1600i64;
         if let Some(m) = modifier {
-            let what = &m[1..];
-            if what == "f" {
-                return self.tailf(&format!("/logtail/{name}/{channel}"));
-            }
-            match what.parse::<i64>() {
-                Ok(n) => bytes = n,
-                Err(_) => {
-                    let msg = format!("Error: bad argument {m}");
-                    self.output(&msg);
-                    self.exit = GENERIC;
-                    return;
-                }
+            match self.tail_modifier(m) {
+                Some(TailWhat::Follow) => return self.tailf(&format!("/logtail/{name}/{channel}")),
+                Some(TailWhat::Bytes(n)) => bytes = n,
+                None => return,
             }
         }
         let method = if channel == "stdout" {
@@ -1078,27 +1148,11 @@ impl Ctl {
         } else {
             "supervisor.readProcessStderrLog"
         };
-        match self.call(
+        let r = self.call(
             method,
             &[name.as_str().into(), Value::Int(-bytes), Value::Int(0)],
-        ) {
-            Ok(v) => {
-                let text = v.as_str().unwrap_or_default().to_owned();
-                self.output(&text)
-            }
-            Err(CallError::Fault(f)) => {
-                self.exit = GENERIC;
-                let what = match f.code {
-                    NO_FILE => "no log file",
-                    FAILED => "unknown error reading log",
-                    BAD_NAME => "no such process name",
-                    _ => return self.fail(CallError::Fault(f)),
-                };
-                let m = format!("{name}: ERROR ({what})");
-                self.output(&m);
-            }
-            Err(e) => self.fail(e),
-        }
+        );
+        self.show_log(r, &name, Some("no such process name"));
     }
 
     fn maintail(&mut self, args: &[&str]) {
@@ -1107,93 +1161,24 @@ impl Ctl {
         }
         let mut bytes = 1600i64;
         if args.len() > 1 {
-            self.output("Error: too many arguments");
-            self.exit = GENERIC;
-            self.output(help_for("maintail").unwrap_or_default());
+            self.error_with_help("Error: too many arguments", "maintail", GENERIC);
             return;
         } else if let Some(a) = args.first() {
-            match a.strip_prefix('-') {
-                Some("f") => return self.tailf("/mainlogtail"),
-                Some(n) if n.parse::<i64>().is_ok() => bytes = n.parse().unwrap_or(1600),
-                _ => {
-                    let m = format!("Error: bad argument {a}");
-                    self.output(&m);
-                    self.exit = GENERIC;
-                    return;
-                }
+            match self.tail_modifier(a) {
+                Some(TailWhat::Follow) => return self.tailf("/mainlogtail"),
+                Some(TailWhat::Bytes(n)) => bytes = n,
+                None => return,
             }
         }
-        match self.call("supervisor.readLog", &[Value::Int(-bytes), Value::Int(0)]) {
-            Ok(v) => {
-                let text = v.as_str().unwrap_or_default().to_owned();
-                self.output(&text)
-            }
-            Err(CallError::Fault(f)) if f.code == NO_FILE || f.code == FAILED => {
-                self.exit = GENERIC;
-                let what = if f.code == NO_FILE {
-                    "no log file"
-                } else {
-                    "unknown error reading log"
-                };
-                let m = format!("supervisord: ERROR ({what})");
-                self.output(&m);
-            }
-            Err(e) => self.fail(e),
-        }
-    }
-
-    fn clear(&mut self, names: &[&str]) {
-        if !self.upcheck() {
-            return;
-        }
-        if names.is_empty() {
-            self.usage_error("clear", "a process name", GENERIC);
-            return;
-        }
-        let fmt: fn(&Value) -> String = |r| {
-            let name = make_namespec(&s(r, "group"), &s(r, "name"));
-            match i(r, "status") as i32 {
-                BAD_NAME => format!("{name}: ERROR (no such process)"),
-                FAILED => format!("{name}: ERROR (failed)"),
-                _ => format!("{name}: cleared"),
-            }
-        };
-        if names.contains(&"all") {
-            return self.many(
-                "supervisor.clearAllProcessLogs",
-                &[],
-                fmt,
-                None,
-                None,
-                GENERIC,
-            );
-        }
-        for name in names {
-            let (g, p) = split_namespec(name);
-            let p = p.unwrap_or_default();
-            match self.call("supervisor.clearProcessLogs", &[(*name).into()]) {
-                Ok(_) => {
-                    let m = format!("{}: cleared", make_namespec(&g, &p));
-                    self.output(&m)
-                }
-                Err(CallError::Fault(f)) => {
-                    let line = fmt(&Self::fault_struct(&f, &g, &p));
-                    self.output(&line);
-                    self.set_exit_from_fault(f.code, None);
-                }
-                Err(e) => self.fail(e),
-            }
-        }
+        let r = self.call("supervisor.readLog", &[Value::Int(-bytes), Value::Int(0)]);
+        self.show_log(r, "supervisord", None);
     }
 
     fn no_args(&mut self, args: &[&str], cmd: &str) -> bool {
         if args.is_empty() {
             return true;
         }
-        let m = format!("Error: {cmd} accepts no arguments");
-        self.output(&m);
-        self.exit = GENERIC;
-        self.output(help_for(cmd).unwrap_or_default());
+        self.error_with_help(&format!("Error: {cmd} accepts no arguments"), cmd, GENERIC);
         false
     }
 
