@@ -15,7 +15,7 @@ use supervisor_core::NodeInfo;
 use supervisor_exec::{ProcessState, Stream, UnixSignal};
 
 use crate::daemon::{
-    self, Action, Daemon, Group, Proc, MOOD_RESTARTING, MOOD_RUNNING, MOOD_SHUTDOWN,
+    self, Action, Daemon, Group, Proc, View, MOOD_RESTARTING, MOOD_RUNNING, MOOD_SHUTDOWN,
 };
 use crate::process::{self, ProcState};
 use crate::xmlrpc::{self, StructBuilder, Value};
@@ -94,21 +94,14 @@ pub fn call<'a>(
         if name.contains('.') || name.starts_with('_') {
             return Err(fault(faults::UNKNOWN_METHOD, None));
         }
-        let argc = |n: std::ops::RangeInclusive<usize>| {
-            if n.contains(&params.len()) {
-                Ok(())
-            } else {
-                Err(fault(faults::INCORRECT_PARAMETERS, None))
-            }
-        };
         match ns {
             "system" => match name {
                 "listMethods" => {
-                    argc(0..=0)?;
+                    argc(&params, 0, 0)?;
                     Ok(METHODS.iter().map(|m| m.0).collect())
                 }
                 "methodHelp" => {
-                    argc(1..=1)?;
+                    argc(&params, 1, 1)?;
                     let n = str_arg(&params[0])?;
                     METHODS
                         .iter()
@@ -117,7 +110,7 @@ pub fn call<'a>(
                         .ok_or_else(|| fault(faults::SIGNATURE_UNSUPPORTED, None))
                 }
                 "methodSignature" => {
-                    argc(1..=1)?;
+                    argc(&params, 1, 1)?;
                     let n = str_arg(&params[0])?;
                     METHODS
                         .iter()
@@ -127,7 +120,7 @@ pub fn call<'a>(
                         .ok_or_else(|| fault(faults::SIGNATURE_UNSUPPORTED, None))
                 }
                 "multicall" => {
-                    argc(1..=1)?;
+                    argc(&params, 1, 1)?;
                     let calls = params[0]
                         .as_array()
                         .ok_or_else(|| fault(faults::INCORRECT_PARAMETERS, None))?;
@@ -176,6 +169,15 @@ pub fn call<'a>(
             _ => Err(fault(faults::UNKNOWN_METHOD, None)),
         }
     })
+}
+
+/// INCORRECT_PARAMETERS unless there are `lo..=hi` parameters.
+fn argc(params: &[Value], lo: usize, hi: usize) -> Result<(), Fault> {
+    if (lo..=hi).contains(&params.len()) {
+        Ok(())
+    } else {
+        Err(fault(faults::INCORRECT_PARAMETERS, None))
+    }
 }
 
 fn str_arg(v: &Value) -> Result<String, Fault> {
@@ -227,6 +229,12 @@ fn resolve(d: &Daemon, name: &str) -> Result<Target, Fault> {
             Ok(Target::Proc(proc_))
         }
     }
+}
+
+/// The group named `name` (BAD_NAME if there is none in use).
+fn group_arg(d: &Daemon, name: &str) -> Result<Arc<Group>, Fault> {
+    d.group(name)
+        .ok_or_else(|| fault(faults::BAD_NAME, name.to_owned()))
 }
 
 /// The process a name designates, if any.
@@ -308,10 +316,11 @@ fn check_command(p: &Proc) -> Result<(), Fault> {
     Ok(())
 }
 
-async fn start_one(d: &Arc<Daemon>, p: &Arc<Proc>, wait: bool) -> RpcResult {
+/// `startProcess` of one process, whose state was `v` (for a group or "all"
+/// call, the view that selected it).
+async fn start_one(d: &Arc<Daemon>, p: &Arc<Proc>, v: View, wait: bool) -> RpcResult {
     check_command(p)?;
     let name = p.namespec();
-    let v = d.view_now(p).await;
     if v.state.is_running() {
         return Err(fault(faults::ALREADY_STARTED, name));
     }
@@ -341,9 +350,8 @@ async fn start_one(d: &Arc<Daemon>, p: &Arc<Proc>, wait: bool) -> RpcResult {
             match st.state {
                 ProcessState::Running => return Ok(true.into()),
                 ProcessState::Exited if reached_running => return Ok(true.into()),
-                ProcessState::Starting if !wait => return Ok(true.into()),
-                ProcessState::Starting => {}
                 _ if !wait => return Ok(true.into()),
+                ProcessState::Starting => {}
                 // An exit before `startsecs` sets supervisord's spawnerr ("Exited
                 // too quickly"), which its wait continuation reports first.
                 ProcessState::Exited if st.last_exit.as_ref().is_some_and(|e| e.before_ready) => {
@@ -358,8 +366,8 @@ async fn start_one(d: &Arc<Daemon>, p: &Arc<Proc>, wait: bool) -> RpcResult {
     }
 }
 
-async fn stop_one(d: &Arc<Daemon>, p: &Arc<Proc>, wait: bool) -> RpcResult {
-    let v = d.view_now(p).await;
+/// `stopProcess` of one process, whose state was `v`.
+async fn stop_one(d: &Arc<Daemon>, p: &Arc<Proc>, v: View, wait: bool) -> RpcResult {
     if !v.state.is_running() {
         return Err(fault(faults::NOT_RUNNING, p.namespec()));
     }
@@ -387,8 +395,8 @@ async fn stop_one(d: &Arc<Daemon>, p: &Arc<Proc>, wait: bool) -> RpcResult {
     Ok(true.into())
 }
 
-async fn signal_one(d: &Arc<Daemon>, p: &Arc<Proc>, sig: UnixSignal) -> RpcResult {
-    let v = d.view_now(p).await;
+/// `signalProcess` of one process, whose state was `v`.
+async fn signal_one(p: &Arc<Proc>, v: View, sig: UnixSignal) -> RpcResult {
     if !v.state.is_signallable() {
         return Err(fault(faults::NOT_RUNNING, p.namespec()));
     }
@@ -449,35 +457,41 @@ enum Op {
 /// supervisord's `make_allfunc`: acts on the processes that the predicate selects,
 /// concurrently, and reports one status struct each, in order.
 async fn act_all(d: &Arc<Daemon>, procs: Vec<Arc<Proc>>, op: Op) -> RpcResult {
+    // One snapshot selects the processes and is the state each is acted on
+    // from: supervisord checks a process's state and acts on it in the same
+    // step, with nothing in between.
     let snap = d.snapshot().await;
     let map = snap.as_ref().map(daemon::index);
-    let selected: Vec<Arc<Proc>> = procs
+    let selected: Vec<(Arc<Proc>, View)> = procs
         .into_iter()
-        .filter(|p| {
-            let s = d.view(p, map.as_ref()).state;
-            match &op {
+        .filter_map(|p| {
+            let v = d.view(&p, map.as_ref());
+            let s = v.state;
+            let wanted = match &op {
                 Op::Start(_) => !s.is_running(),
                 Op::Stop(_) => s.is_running(),
                 Op::Signal(_) => s.is_signallable(),
-            }
+            };
+            wanted.then_some((p, v))
         })
         .collect();
     let mut tasks = Vec::new();
-    for p in &selected {
+    let mut acted = Vec::new();
+    for (p, v) in selected {
         let d = d.clone();
-        let p = p.clone();
         let op = op.clone();
+        acted.push(p.clone());
         tasks.push(tokio::spawn(async move {
             match op {
-                Op::Start(w) => start_one(&d, &p, w).await,
-                Op::Stop(w) => stop_one(&d, &p, w).await,
-                Op::Signal(Ok(s)) => signal_one(&d, &p, s).await,
+                Op::Start(w) => start_one(&d, &p, v, w).await,
+                Op::Stop(w) => stop_one(&d, &p, v, w).await,
+                Op::Signal(Ok(s)) => signal_one(&p, v, s).await,
                 Op::Signal(Err(bad)) => Err(fault(faults::BAD_SIGNAL, bad.to_string())),
             }
         }));
     }
     let mut out = Vec::new();
-    for (p, t) in selected.iter().zip(tasks) {
+    for (p, t) in acted.iter().zip(tasks) {
         let r = t.await.unwrap_or_else(|_| Err(fault(faults::FAILED, None)));
         out.push(status_struct(p, &r));
     }
@@ -734,29 +748,21 @@ fn stream_path(p: &Proc, stream: Stream) -> Option<&std::path::PathBuf> {
 }
 
 async fn supervisor(d: &Arc<Daemon>, name: &str, params: Vec<Value>) -> RpcResult {
-    let n = params.len();
-    let argc = |lo: usize, hi: usize| {
-        if (lo..=hi).contains(&n) {
-            Ok(())
-        } else {
-            Err(fault(faults::INCORRECT_PARAMETERS, None))
-        }
-    };
     match name {
         "getAPIVersion" | "getVersion" => {
-            argc(0, 0)?;
+            argc(&params, 0, 0)?;
             Ok(API_VERSION.into())
         }
         "getSupervisorVersion" => {
-            argc(0, 0)?;
+            argc(&params, 0, 0)?;
             Ok(SUPERVISOR_VERSION.into())
         }
         "getIdentification" => {
-            argc(0, 0)?;
+            argc(&params, 0, 0)?;
             Ok(d.identifier.as_str().into())
         }
         "getState" => {
-            argc(0, 0)?;
+            argc(&params, 0, 0)?;
             let (code, name) = match d.mood() {
                 MOOD_RUNNING => (1, "RUNNING"),
                 MOOD_RESTARTING => (0, "RESTARTING"),
@@ -769,11 +775,11 @@ async fn supervisor(d: &Arc<Daemon>, name: &str, params: Vec<Value>) -> RpcResul
                 .build())
         }
         "getPID" => {
-            argc(0, 0)?;
+            argc(&params, 0, 0)?;
             Ok(i64::from(std::process::id()).into())
         }
         "readLog" | "readMainLog" => {
-            argc(2, 2)?;
+            argc(&params, 2, 2)?;
             let (o, l) = (int_arg(&params[0])?, int_arg(&params[1])?);
             let path = d
                 .log
@@ -785,7 +791,7 @@ async fn supervisor(d: &Arc<Daemon>, name: &str, params: Vec<Value>) -> RpcResul
                 .into())
         }
         "clearLog" => {
-            argc(0, 0)?;
+            argc(&params, 0, 0)?;
             if d.log.path().is_none() {
                 return Err(fault(faults::NO_FILE, None));
             }
@@ -795,19 +801,19 @@ async fn supervisor(d: &Arc<Daemon>, name: &str, params: Vec<Value>) -> RpcResul
             Ok(true.into())
         }
         "shutdown" => {
-            argc(0, 0)?;
+            argc(&params, 0, 0)?;
             d.mood.store(MOOD_SHUTDOWN, Ordering::SeqCst);
             let _ = d.actions.send(Action::Shutdown);
             Ok(true.into())
         }
         "restart" => {
-            argc(0, 0)?;
+            argc(&params, 0, 0)?;
             d.mood.store(MOOD_RESTARTING, Ordering::SeqCst);
             let _ = d.actions.send(Action::Restart);
             Ok(true.into())
         }
         "reloadConfig" => {
-            argc(0, 0)?;
+            argc(&params, 0, 0)?;
             let (a, c, r) = d.reread().map_err(|e| fault(faults::CANT_REREAD, e))?;
             Ok(Value::Array(vec![Value::Array(vec![
                 a.into(),
@@ -816,7 +822,7 @@ async fn supervisor(d: &Arc<Daemon>, name: &str, params: Vec<Value>) -> RpcResul
             ])]))
         }
         "addProcessGroup" => {
-            argc(1, 1)?;
+            argc(&params, 1, 1)?;
             let g = str_arg(&params[0])?;
             let cfg = d.lock().latest.groups.iter().find(|x| x.name == g).cloned();
             let cfg = cfg.ok_or_else(|| fault(faults::BAD_NAME, g.clone()))?;
@@ -826,11 +832,9 @@ async fn supervisor(d: &Arc<Daemon>, name: &str, params: Vec<Value>) -> RpcResul
             Ok(true.into())
         }
         "removeProcessGroup" => {
-            argc(1, 1)?;
+            argc(&params, 1, 1)?;
             let g = str_arg(&params[0])?;
-            let group = d
-                .group(&g)
-                .ok_or_else(|| fault(faults::BAD_NAME, g.clone()))?;
+            let group = group_arg(d, &g)?;
             let snap = d.snapshot().await;
             let map = snap.as_ref().map(daemon::index);
             if group
@@ -844,77 +848,74 @@ async fn supervisor(d: &Arc<Daemon>, name: &str, params: Vec<Value>) -> RpcResul
             Ok(true.into())
         }
         "startProcess" => {
-            argc(1, 2)?;
+            argc(&params, 1, 2)?;
             let nm = str_arg(&params[0])?;
             let wait = wait_arg(&params, 1);
             match resolve(d, &nm)? {
                 Target::Group(g) => act_all(d, g.procs.clone(), Op::Start(wait)).await,
-                Target::Proc(p) => start_one(d, &p, wait).await,
+                Target::Proc(p) => start_one(d, &p, d.view_now(&p).await, wait).await,
             }
         }
         "startProcessGroup" => {
-            argc(1, 2)?;
+            argc(&params, 1, 2)?;
             let nm = str_arg(&params[0])?;
-            let g = d
-                .group(&nm)
-                .ok_or_else(|| fault(faults::BAD_NAME, nm.clone()))?;
+            let g = group_arg(d, &nm)?;
             act_all(d, g.procs.clone(), Op::Start(wait_arg(&params, 1))).await
         }
         "startAllProcesses" => {
-            argc(0, 1)?;
+            argc(&params, 0, 1)?;
             act_all(d, all_procs(d), Op::Start(wait_arg(&params, 0))).await
         }
         "stopProcess" => {
-            argc(1, 2)?;
+            argc(&params, 1, 2)?;
             let nm = str_arg(&params[0])?;
             let wait = wait_arg(&params, 1);
             match resolve(d, &nm)? {
                 Target::Group(g) => act_all(d, g.procs.clone(), Op::Stop(wait)).await,
-                Target::Proc(p) => stop_one(d, &p, wait).await,
+                Target::Proc(p) => stop_one(d, &p, d.view_now(&p).await, wait).await,
             }
         }
         "stopProcessGroup" => {
-            argc(1, 2)?;
+            argc(&params, 1, 2)?;
             let nm = str_arg(&params[0])?;
-            let g = d
-                .group(&nm)
-                .ok_or_else(|| fault(faults::BAD_NAME, nm.clone()))?;
+            let g = group_arg(d, &nm)?;
             act_all(d, g.procs.clone(), Op::Stop(wait_arg(&params, 1))).await
         }
         "stopAllProcesses" => {
-            argc(0, 1)?;
+            argc(&params, 0, 1)?;
             act_all(d, all_procs(d), Op::Stop(wait_arg(&params, 0))).await
         }
         "signalProcess" => {
-            argc(2, 2)?;
+            argc(&params, 2, 2)?;
             let nm = str_arg(&params[0])?;
             let target = resolve(d, &nm)?;
             match target {
                 Target::Group(g) => act_all(d, g.procs.clone(), signal_op(&params[1])).await,
-                Target::Proc(p) => signal_one(d, &p, parse_signal(&params[1])?).await,
+                Target::Proc(p) => {
+                    let sig = parse_signal(&params[1])?;
+                    signal_one(&p, d.view_now(&p).await, sig).await
+                }
             }
         }
         "signalProcessGroup" => {
-            argc(2, 2)?;
+            argc(&params, 2, 2)?;
             let nm = str_arg(&params[0])?;
-            let g = d
-                .group(&nm)
-                .ok_or_else(|| fault(faults::BAD_NAME, nm.clone()))?;
+            let g = group_arg(d, &nm)?;
             act_all(d, g.procs.clone(), signal_op(&params[1])).await
         }
         "signalAllProcesses" => {
-            argc(1, 1)?;
+            argc(&params, 1, 1)?;
             act_all(d, all_procs(d), signal_op(&params[0])).await
         }
         "getProcessInfo" => {
-            argc(1, 1)?;
+            argc(&params, 1, 1)?;
             let p = resolve_proc(d, &str_arg(&params[0])?)?;
             let snap = d.snapshot().await;
             let map = snap.as_ref().map(daemon::index);
             Ok(process_info(d, &p, map.as_ref()))
         }
         "getAllProcessInfo" => {
-            argc(0, 0)?;
+            argc(&params, 0, 0)?;
             let snap = d.snapshot().await;
             let map = snap.as_ref().map(daemon::index);
             Ok(info_procs(d)
@@ -923,11 +924,11 @@ async fn supervisor(d: &Arc<Daemon>, name: &str, params: Vec<Value>) -> RpcResul
                 .collect())
         }
         "getAllConfigInfo" => {
-            argc(0, 0)?;
+            argc(&params, 0, 0)?;
             Ok(all_config_info(d))
         }
         "readProcessStdoutLog" | "readProcessLog" | "readProcessStderrLog" => {
-            argc(3, 3)?;
+            argc(&params, 3, 3)?;
             let p = resolve_proc(d, &str_arg(&params[0])?)?;
             let (o, l) = (int_arg(&params[1])?, int_arg(&params[2])?);
             let stream = if name == "readProcessStderrLog" {
@@ -943,7 +944,7 @@ async fn supervisor(d: &Arc<Daemon>, name: &str, params: Vec<Value>) -> RpcResul
                 .into())
         }
         "tailProcessStdoutLog" | "tailProcessLog" | "tailProcessStderrLog" => {
-            argc(3, 3)?;
+            argc(&params, 3, 3)?;
             let p = resolve_proc(d, &str_arg(&params[0])?)?;
             let (o, l) = (int_arg(&params[1])?, int_arg(&params[2])?);
             let stream = if name == "tailProcessStderrLog" {
@@ -957,7 +958,7 @@ async fn supervisor(d: &Arc<Daemon>, name: &str, params: Vec<Value>) -> RpcResul
             }
         }
         "clearProcessLogs" | "clearProcessLog" => {
-            argc(1, 1)?;
+            argc(&params, 1, 1)?;
             let p = resolve_proc(d, &str_arg(&params[0])?)?;
             p.handle
                 .clear_logs()
@@ -968,7 +969,7 @@ async fn supervisor(d: &Arc<Daemon>, name: &str, params: Vec<Value>) -> RpcResul
             Ok(true.into())
         }
         "clearAllProcessLogs" => {
-            argc(0, 0)?;
+            argc(&params, 0, 0)?;
             let out: Vec<Value> = all_procs(d)
                 .iter()
                 .map(|p| {
@@ -986,7 +987,7 @@ async fn supervisor(d: &Arc<Daemon>, name: &str, params: Vec<Value>) -> RpcResul
             Ok(Value::Array(out))
         }
         "sendProcessStdin" => {
-            argc(2, 2)?;
+            argc(&params, 2, 2)?;
             let nm = str_arg(&params[0])?;
             let data = match &params[1] {
                 Value::String(s) => s.clone().into_bytes(),
@@ -1015,7 +1016,7 @@ async fn supervisor(d: &Arc<Daemon>, name: &str, params: Vec<Value>) -> RpcResul
             }
         }
         "sendRemoteCommEvent" => {
-            argc(2, 2)?;
+            argc(&params, 2, 2)?;
             let ty = str_arg(&params[0])?;
             let data = str_arg(&params[1])?;
             d.bus
