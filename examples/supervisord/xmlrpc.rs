@@ -994,17 +994,22 @@ fn base64_decode(text: &str) -> Result<Vec<u8>, String> {
 // ------------------------------------------------------------------------------------------
 
 const XML_HEADER: &[u8] = b"<?xml version='1.0'?>\n";
+const RESPONSE_BEGIN: &[u8] = b"<methodResponse>\n<params>\n<param>\n";
+const RESPONSE_END: &[u8] = b"</param>\n</params>\n</methodResponse>\n";
+const ARRAY_BEGIN: &[u8] = b"<value><array><data>\n";
+const ARRAY_END: &[u8] = b"</data></array></value>\n";
+const STRUCT_BEGIN: &[u8] = b"<value><struct>\n";
+const STRUCT_END: &[u8] = b"</struct></value>\n";
+const MEMBER_END: &[u8] = b"</member>\n";
 
 /// The body of a successful response holding `value`: byte for byte
 /// `xmlrpc.client.dumps((value,), methodresponse=True).encode()`.
 pub fn write_response(value: &Value) -> Vec<u8> {
-    // One allocation for the whole body (a getAllProcessInfo reply for 100
-    // programs is ~117 KB: growing from small would copy it ~10 times).
-    let mut out = Vec::with_capacity(96 + encoded_len_hint(value));
+    let mut out = Vec::with_capacity(1024);
     out.extend_from_slice(XML_HEADER);
-    out.extend_from_slice(b"<methodResponse>\n<params>\n<param>\n");
+    out.extend_from_slice(RESPONSE_BEGIN);
     write_value(&mut out, value);
-    out.extend_from_slice(b"</param>\n</params>\n</methodResponse>\n");
+    out.extend_from_slice(RESPONSE_END);
     out
 }
 
@@ -1019,53 +1024,43 @@ impl ResponseWriter {
     pub fn new(capacity: usize) -> Self {
         let mut out = Vec::with_capacity(capacity);
         out.extend_from_slice(XML_HEADER);
-        out.extend_from_slice(b"<methodResponse>\n<params>\n<param>\n");
+        out.extend_from_slice(RESPONSE_BEGIN);
         ResponseWriter { out }
     }
 
     pub fn begin_array(&mut self) {
-        self.out.extend_from_slice(b"<value><array><data>\n");
+        self.out.extend_from_slice(ARRAY_BEGIN);
     }
 
     pub fn end_array(&mut self) {
-        self.out.extend_from_slice(b"</data></array></value>\n");
+        self.out.extend_from_slice(ARRAY_END);
     }
 
     pub fn begin_struct(&mut self) {
-        self.out.extend_from_slice(b"<value><struct>\n");
+        self.out.extend_from_slice(STRUCT_BEGIN);
     }
 
     pub fn end_struct(&mut self) {
-        self.out.extend_from_slice(b"</struct></value>\n");
-    }
-
-    fn member_name(&mut self, name: &str) {
-        self.out.extend_from_slice(b"<member>\n<name>");
-        write_escaped(&mut self.out, name);
-        self.out.extend_from_slice(b"</name>\n");
+        self.out.extend_from_slice(STRUCT_END);
     }
 
     /// A struct member holding an `<int>`.
     pub fn int_member(&mut self, name: &str, value: i64) {
-        self.member_name(name);
-        self.out.extend_from_slice(b"<value><int>");
-        write_i64(&mut self.out, value);
-        self.out.extend_from_slice(b"</int></value>\n</member>\n");
+        write_member_name(&mut self.out, name);
+        write_int(&mut self.out, value);
+        self.out.extend_from_slice(MEMBER_END);
     }
 
     /// A struct member holding a `<string>`.
     pub fn str_member(&mut self, name: &str, value: &str) {
-        self.member_name(name);
-        self.out.extend_from_slice(b"<value><string>");
-        write_escaped(&mut self.out, value);
-        self.out
-            .extend_from_slice(b"</string></value>\n</member>\n");
+        write_member_name(&mut self.out, name);
+        write_string(&mut self.out, value);
+        self.out.extend_from_slice(MEMBER_END);
     }
 
     /// The finished body.
     pub fn finish(mut self) -> Vec<u8> {
-        self.out
-            .extend_from_slice(b"</param>\n</params>\n</methodResponse>\n");
+        self.out.extend_from_slice(RESPONSE_END);
         self.out
     }
 }
@@ -1075,13 +1070,15 @@ impl ResponseWriter {
 pub fn write_fault(code: i32, message: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(256 + message.len());
     out.extend_from_slice(XML_HEADER);
-    out.extend_from_slice(b"<methodResponse>\n<fault>\n<value><struct>\n");
-    out.extend_from_slice(b"<member>\n<name>faultCode</name>\n");
-    write_value(&mut out, &Value::Int(i64::from(code)));
-    out.extend_from_slice(b"</member>\n<member>\n<name>faultString</name>\n");
-    out.extend_from_slice(b"<value><string>");
-    write_escaped(&mut out, message);
-    out.extend_from_slice(b"</string></value>\n</member>\n</struct></value>\n");
+    out.extend_from_slice(b"<methodResponse>\n<fault>\n");
+    out.extend_from_slice(STRUCT_BEGIN);
+    write_member_name(&mut out, "faultCode");
+    write_int(&mut out, i64::from(code));
+    out.extend_from_slice(MEMBER_END);
+    write_member_name(&mut out, "faultString");
+    write_string(&mut out, message);
+    out.extend_from_slice(MEMBER_END);
+    out.extend_from_slice(STRUCT_END);
     out.extend_from_slice(b"</fault>\n</methodResponse>\n");
     out
 }
@@ -1103,35 +1100,10 @@ pub fn write_call(method: &str, params: &[Value]) -> Vec<u8> {
     out
 }
 
-/// About the length of `value` as [`write_value`] lays it out (exact but
-/// for escapes, digits and base64 line ends), to size the output once.
-fn encoded_len_hint(value: &Value) -> usize {
-    match value {
-        Value::Int(_) => 48,
-        Value::Bool(_) => 36,
-        Value::String(s) => 32 + s.len(),
-        Value::Double(_) => 56,
-        Value::DateTime(s) => 48 + s.len(),
-        Value::Base64(b) => 32 + b.len() / 3 * 4 + b.len() / 57 + 8,
-        Value::Array(items) => 40 + items.iter().map(encoded_len_hint).sum::<usize>(),
-        Value::Struct(members) => {
-            34 + members
-                .iter()
-                .map(|(name, v)| 32 + name.len() + encoded_len_hint(v))
-                .sum::<usize>()
-        }
-        Value::Nil => 20,
-    }
-}
-
 /// One value as Python's `Marshaller` lays it out.
 fn write_value(out: &mut Vec<u8>, value: &Value) {
     match value {
-        Value::Int(i) => {
-            out.extend_from_slice(b"<value><int>");
-            write_i64(out, *i);
-            out.extend_from_slice(b"</int></value>\n");
-        }
+        Value::Int(i) => write_int(out, *i),
         Value::Bool(b) => {
             out.extend_from_slice(if *b {
                 b"<value><boolean>1</boolean></value>\n"
@@ -1139,11 +1111,7 @@ fn write_value(out: &mut Vec<u8>, value: &Value) {
                 b"<value><boolean>0</boolean></value>\n"
             });
         }
-        Value::String(s) => {
-            out.extend_from_slice(b"<value><string>");
-            write_escaped(out, s);
-            out.extend_from_slice(b"</string></value>\n");
-        }
+        Value::String(s) => write_string(out, s),
         Value::Double(d) => {
             out.extend_from_slice(b"<value><double>");
             out.extend_from_slice(python_float_repr(*d).as_bytes());
@@ -1160,26 +1128,45 @@ fn write_value(out: &mut Vec<u8>, value: &Value) {
             out.extend_from_slice(b"</base64></value>\n");
         }
         Value::Array(items) => {
-            out.extend_from_slice(b"<value><array><data>\n");
+            out.extend_from_slice(ARRAY_BEGIN);
             for item in items {
                 write_value(out, item);
             }
-            out.extend_from_slice(b"</data></array></value>\n");
+            out.extend_from_slice(ARRAY_END);
         }
         Value::Struct(members) => {
-            out.extend_from_slice(b"<value><struct>\n");
+            out.extend_from_slice(STRUCT_BEGIN);
             for (name, value) in members {
-                out.extend_from_slice(b"<member>\n<name>");
-                write_escaped(out, name);
-                out.extend_from_slice(b"</name>\n");
+                write_member_name(out, name);
                 write_value(out, value);
-                out.extend_from_slice(b"</member>\n");
+                out.extend_from_slice(MEMBER_END);
             }
-            out.extend_from_slice(b"</struct></value>\n");
+            out.extend_from_slice(STRUCT_END);
         }
         // Python writes no newline after nil.
         Value::Nil => out.extend_from_slice(b"<value><nil/></value>"),
     }
+}
+
+/// `<value><int>N</int></value>` and its line end.
+fn write_int(out: &mut Vec<u8>, value: i64) {
+    out.extend_from_slice(b"<value><int>");
+    write_i64(out, value);
+    out.extend_from_slice(b"</int></value>\n");
+}
+
+/// `<value><string>TEXT</string></value>` (escaped) and its line end.
+fn write_string(out: &mut Vec<u8>, text: &str) {
+    out.extend_from_slice(b"<value><string>");
+    write_escaped(out, text);
+    out.extend_from_slice(b"</string></value>\n");
+}
+
+/// The start of a struct member, up to its value.
+fn write_member_name(out: &mut Vec<u8>, name: &str) {
+    out.extend_from_slice(b"<member>\n<name>");
+    write_escaped(out, name);
+    out.extend_from_slice(b"</name>\n");
 }
 
 /// Text with `&`, `<` and `>` escaped, as Python's `xmlrpc.client.escape`; nothing else is.
