@@ -105,14 +105,9 @@ pub struct Daemon {
     pub bus: Arc<Bus>,
 }
 
-/// The root runnable: it only holds the group nodes.
+/// The runnable of the root and of each group node: it only holds the nodes
+/// below.
 pub async fn root(ctx: Context) -> Result<(), supervisor_core::Error> {
-    ctx.signal(Signal::Healthy)?;
-    ctx.cancelled().await;
-    Ok(())
-}
-
-async fn group_node(ctx: Context) -> Result<(), supervisor_core::Error> {
     ctx.signal(Signal::Healthy)?;
     ctx.cancelled().await;
     Ok(())
@@ -153,16 +148,7 @@ impl Daemon {
     pub fn view(&self, p: &Proc, snap: Option<&HashMap<&str, &NodeInfo>>) -> View {
         let status = p.handle.status();
         let node = snap.and_then(|m| m.get(p.dn.as_str()).copied());
-        let state = if p
-            .pending
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_some()
-        {
-            ProcState::Stopped
-        } else {
-            process::derive_state(node, &status)
-        };
+        let state = state_of(p, node, &status);
         View { state, status }
     }
 
@@ -244,11 +230,7 @@ impl Daemon {
             g
         };
         let name = group.dn.rsplit('.').next().unwrap_or_default().to_owned();
-        if let Err(e) = self
-            .sup
-            .add_child("root", Child::new(name, group_node))
-            .await
-        {
+        if let Err(e) = self.sup.add_child("root", Child::new(name, root)).await {
             self.log
                 .error(&format!("cannot add group {}: {e}", cfg.name));
         }
@@ -305,8 +287,9 @@ impl Daemon {
         }
         // supervisord logs nothing here (its supervisorctl prints the line).
         self.log.debug(&format!("added process group {}", cfg.name));
-        self.bus
-            .emit("PROCESS_GROUP_ADDED", format!("groupname:{}\n", cfg.name));
+        self.bus.emit_with("PROCESS_GROUP_ADDED", || {
+            format!("groupname:{}\n", cfg.name)
+        });
         for p in &group.procs {
             if p.config.autostart {
                 if let Err(e) = self.start_proc(p).await {
@@ -337,11 +320,7 @@ impl Daemon {
 
     /// Stops a process and waits until it has ended.
     pub async fn stop_proc(&self, p: &Proc) -> Result<(), supervisor_core::Error> {
-        if p.pending
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_some()
-        {
+        if p.is_pending() {
             return Ok(());
         }
         self.sup.stop(&p.dn).await
@@ -356,7 +335,7 @@ impl Daemon {
         g.pool_alive.cancel();
         self.log.debug(&format!("removed process group {name}"));
         self.bus
-            .emit("PROCESS_GROUP_REMOVED", format!("groupname:{name}\n"));
+            .emit_with("PROCESS_GROUP_REMOVED", || format!("groupname:{name}\n"));
         true
     }
 
@@ -422,12 +401,7 @@ impl Daemon {
             for p in g.procs.iter().rev() {
                 let sup = self.sup.clone();
                 let dn = p.dn.clone();
-                let started = p
-                    .pending
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .is_none();
-                if started {
+                if !p.is_pending() {
                     tasks.push(tokio::spawn(async move { sup.stop(&dn).await }));
                 }
             }
@@ -467,6 +441,16 @@ impl Daemon {
 
 /// Group names `(added, changed, removed)` by a re-read.
 pub type Diff = (Vec<String>, Vec<String>, Vec<String>);
+
+/// supervisord's state of `p` from its node and its command's status: STOPPED
+/// while it was never started.
+fn state_of(p: &Proc, node: Option<&NodeInfo>, status: &ProcessStatus) -> ProcState {
+    if p.is_pending() {
+        ProcState::Stopped
+    } else {
+        process::derive_state(node, status)
+    }
+}
 
 /// Indexes a snapshot by DN.
 pub fn index(snap: &Snapshot) -> HashMap<&str, &NodeInfo> {
@@ -631,13 +615,14 @@ fn spawn_monitor(d: &Arc<Daemon>, p: &Arc<Proc>) {
             // processed so far, so both sources agree on the run. Only asked for
             // when the tree woke us: the status alone covers every other change.
             if !woke_by_status {
-                let derived = if p.is_pending() {
-                    ProcState::Stopped
+                // (No snapshot for a process never started: it is STOPPED.)
+                let snap = if p.is_pending() {
+                    None
                 } else {
-                    let snap = d.snapshot().await;
-                    let node = snap.as_ref().and_then(|s| s.get(&p.dn));
-                    process::derive_state(node, &cur_st)
+                    d.snapshot().await
                 };
+                let node = snap.as_ref().and_then(|s| s.get(&p.dn));
+                let derived = state_of(&p, node, &cur_st);
                 let expected_now = cur_st.last_exit.as_ref().is_some_and(|e| e.expected);
                 observed.push((derived, last_pid, expected_now, attempt));
             }
@@ -649,11 +634,6 @@ fn spawn_monitor(d: &Arc<Daemon>, p: &Arc<Proc>) {
                 }
                 state_run = run;
                 let from = std::mem::replace(&mut state, to);
-                let mut payload = format!(
-                    "processname:{name} groupname:{} from_state:{}",
-                    p.group,
-                    from.name()
-                );
                 // supervisord's `backoff` count: failed starts since the last
                 // RUNNING (or operator stop/start).
                 match to {
@@ -661,24 +641,32 @@ fn spawn_monitor(d: &Arc<Daemon>, p: &Arc<Proc>) {
                     ProcState::Starting => {}
                     _ => tries = 0,
                 }
-                match to {
-                    ProcState::Starting | ProcState::Backoff => {
-                        payload.push_str(&format!(" tries:{tries}"));
-                    }
-                    ProcState::Exited => {
-                        payload.push_str(&format!(" expected:{} pid:{pid}", u8::from(expected)));
-                    }
-                    ProcState::Running | ProcState::Stopping | ProcState::Stopped => {
-                        payload.push_str(&format!(" pid:{pid}"));
-                    }
-                    _ => {}
-                }
                 if to == ProcState::Fatal {
                     log.info(&format!(
                         "gave up: {name} entered FATAL state, too many start retries too quickly"
                     ));
                 }
-                d.bus.emit(format!("PROCESS_STATE_{}", to.name()), payload);
+                d.bus.emit_with(to.event_name(), || {
+                    let mut payload = format!(
+                        "processname:{name} groupname:{} from_state:{}",
+                        p.group,
+                        from.name()
+                    );
+                    match to {
+                        ProcState::Starting | ProcState::Backoff => {
+                            payload.push_str(&format!(" tries:{tries}"));
+                        }
+                        ProcState::Exited => {
+                            payload
+                                .push_str(&format!(" expected:{} pid:{pid}", u8::from(expected)));
+                        }
+                        ProcState::Running | ProcState::Stopping | ProcState::Stopped => {
+                            payload.push_str(&format!(" pid:{pid}"));
+                        }
+                        _ => {}
+                    }
+                    payload
+                });
             }
         }
     });

@@ -53,23 +53,30 @@ impl Bus {
 
     /// Publishes an event. One no pool subscribes to is dropped here, and
     /// takes no serial number (supervisord numbers events as pools accept them).
-    pub fn emit(&self, name: impl Into<String>, payload: impl Into<String>) {
-        let name = name.into();
-        let wanted = self
-            .pools
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .any(|(_, subs)| subs.iter().any(|s| matches(s, &name)));
-        if !wanted {
+    pub fn emit(&self, name: &str, payload: impl Into<String>) {
+        self.emit_with(name, || payload.into())
+    }
+
+    /// [`Bus::emit`], with the payload built only if some pool wants the event.
+    pub fn emit_with(&self, name: &str, payload: impl FnOnce() -> String) {
+        if !self.wants(name) {
             return;
         }
         let serial = self.serial.fetch_add(1, Ordering::SeqCst);
         let _ = self.tx.send(Arc::new(Event {
-            name,
-            payload: payload.into(),
+            name: name.to_owned(),
+            payload: payload(),
             serial,
         }));
+    }
+
+    /// Whether some pool subscribes to events of type `name`.
+    fn wants(&self, name: &str) -> bool {
+        self.pools
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .any(|(_, subs)| subs.iter().any(|s| matches(s, name)))
     }
 
     /// Registers a pool's subscriptions; its id, for [`Bus::unregister`].
@@ -124,13 +131,16 @@ pub fn spawn_ticks(bus: Arc<Bus>) {
                 .duration_since(UNIX_EPOCH)
                 .unwrap_or_default()
                 .as_secs();
-            for (i, period) in [5u64, 60, 3600].into_iter().enumerate() {
+            for (i, (period, name)) in [(5u64, "TICK_5"), (60, "TICK_60"), (3600, "TICK_3600")]
+                .into_iter()
+                .enumerate()
+            {
                 let when = now / period * period;
                 if last[i] == 0 {
                     last[i] = when;
                 } else if when > last[i] {
                     last[i] = when;
-                    bus.emit(format!("TICK_{period}"), format!("when:{when}"));
+                    bus.emit_with(name, || format!("when:{when}"));
                 }
             }
         }
@@ -223,20 +233,28 @@ pub fn spawn_output_events(
                 Err(broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(_) => return,
             };
-            let (i, ch) = match chunk.stream {
-                Stream::Stdout => (0, "stdout"),
-                Stream::Stderr => (1, "stderr"),
+            let (i, ch, log_event, comm_event) = match chunk.stream {
+                Stream::Stdout => (
+                    0,
+                    "stdout",
+                    "PROCESS_LOG_STDOUT",
+                    "PROCESS_COMMUNICATION_STDOUT",
+                ),
+                Stream::Stderr => (
+                    1,
+                    "stderr",
+                    "PROCESS_LOG_STDERR",
+                    "PROCESS_COMMUNICATION_STDERR",
+                ),
             };
-            let up = ch.to_uppercase();
             if log_enabled[i] {
-                bus.emit(
-                    format!("PROCESS_LOG_{up}"),
+                bus.emit_with(log_event, || {
                     format!(
                         "processname:{process} groupname:{group} pid:{} channel:{ch}\n{}",
                         chunk.pid,
                         String::from_utf8_lossy(&chunk.data)
-                    ),
-                );
+                    )
+                });
             }
             if capture_max[i] == 0 {
                 continue;
@@ -250,14 +268,13 @@ pub fn spawn_output_events(
                             data = &data[pos + END.len()..];
                             capturing[i] = false;
                             let body = std::mem::take(&mut captured[i]);
-                            bus.emit(
-                                format!("PROCESS_COMMUNICATION_{up}"),
+                            bus.emit_with(comm_event, || {
                                 format!(
                                     "processname:{process} groupname:{group} pid:{}\n{}",
                                     chunk.pid,
                                     String::from_utf8_lossy(&body)
-                                ),
-                            );
+                                )
+                            });
                         }
                         None => {
                             let room = capture_max[i].saturating_sub(captured[i].len());
@@ -305,7 +322,7 @@ impl Listener {
     /// supervisord's `_change_listener_state`: logged at debug, and UNKNOWN
     /// with a warning. Returns the old state.
     fn change(&mut self, to: ListenerState, log: &Logger) -> ListenerState {
-        log.debug(&format!(
+        log.debug_fmt(format_args!(
             "{}: {} -> {}",
             self.name,
             self.state.name(),
@@ -441,7 +458,6 @@ pub fn spawn_pool(bus: &Arc<Bus>, log: Arc<Logger>, spec: PoolSpec) {
                     {
                         queue.push_front(ev);
                     }
-                    l.state = ListenerState::Acknowledged;
                 }
             }
             while !queue.is_empty() {
@@ -465,10 +481,10 @@ pub fn spawn_pool(bus: &Arc<Bus>, log: Arc<Logger>, spec: PoolSpec) {
                     Ok(()) => {
                         let serial = ev.serial;
                         l.state = ListenerState::Busy((ev, poolserial));
-                        log.debug(&format!("event {serial} sent to listener {}", l.name));
+                        log.debug_fmt(format_args!("event {serial} sent to listener {}", l.name));
                     }
                     Err(_) => {
-                        log.debug(&format!(
+                        log.debug_fmt(format_args!(
                             "epipe occurred while sending event {} to listener {}, listener state unchanged",
                             ev.serial, l.name
                         ));
@@ -519,7 +535,7 @@ fn advance(l: &mut Listener, log: &Logger) -> Option<Queued> {
                 // supervisord's default_handler: anything but OK rejects
                 // the event, which goes back to the head of the buffer.
                 if body == b"OK" {
-                    log.debug(&format!("{}: event was processed", l.name));
+                    log.debug_fmt(format_args!("{}: event was processed", l.name));
                 } else {
                     log.warn(&format!("{}: event was rejected", l.name));
                 }

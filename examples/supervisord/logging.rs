@@ -76,25 +76,21 @@ impl Logger {
         if !self.enabled(level) {
             return;
         }
-        let now = chrono::Local::now();
-        let line = format!(
-            "{} {} {}\n",
-            now.format("%Y-%m-%d %H:%M:%S,%3f"),
-            level_name(level),
-            msg
+        // `YYYY-MM-DD HH:MM:SS,mmm LEVL ` (the prefix), the message, `\n`.
+        let mut line = format!(
+            "{} {} ",
+            chrono::Local::now().format("%Y-%m-%d %H:%M:%S,%3f"),
+            level_name(level)
         );
+        let prefix_len = line.len();
+        line.push_str(msg);
+        line.push('\n');
         if self.echo {
             let _ = io::stdout().write_all(line.as_bytes());
         }
         if self.syslog {
             // supervisord's SyslogHandler: the whole format, line by line.
-            let stamp = now.format("%Y-%m-%d %H:%M:%S,%3f").to_string();
-            let lines: Vec<String> = msg
-                .trim_end_matches('\n')
-                .split('\n')
-                .map(|l| format!("{stamp} {} {l}", level_name(level)))
-                .collect();
-            crate::syslog::send(&lines.join("\n"));
+            crate::syslog::send_lines(&line[..prefix_len], msg);
         }
         let Some(path) = &self.path else { return };
         let mut guard = self.file.lock().unwrap_or_else(|e| e.into_inner());
@@ -165,6 +161,12 @@ impl Logger {
     }
     pub fn debug(&self, msg: &str) {
         self.log(LogLevel::Debug, msg)
+    }
+    /// A debug message, formatted only if debug messages are written.
+    pub fn debug_fmt(&self, args: std::fmt::Arguments<'_>) {
+        if self.enabled(LogLevel::Debug) {
+            self.log(LogLevel::Debug, &args.to_string())
+        }
     }
 }
 

@@ -18,7 +18,6 @@
 //! The supervisord state shown to clients is derived from the node's state in a
 //! snapshot plus the command's [`ProcessStatus`] (see [`derive_state`]).
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -57,6 +56,20 @@ impl ProcState {
             ProcState::Exited => "EXITED",
             ProcState::Fatal => "FATAL",
             ProcState::Unknown => "UNKNOWN",
+        }
+    }
+
+    /// The type of the event that reports a change to this state.
+    pub fn event_name(self) -> &'static str {
+        match self {
+            ProcState::Stopped => "PROCESS_STATE_STOPPED",
+            ProcState::Starting => "PROCESS_STATE_STARTING",
+            ProcState::Running => "PROCESS_STATE_RUNNING",
+            ProcState::Backoff => "PROCESS_STATE_BACKOFF",
+            ProcState::Stopping => "PROCESS_STATE_STOPPING",
+            ProcState::Exited => "PROCESS_STATE_EXITED",
+            ProcState::Fatal => "PROCESS_STATE_FATAL",
+            ProcState::Unknown => "PROCESS_STATE_UNKNOWN",
         }
     }
 
@@ -299,10 +312,6 @@ pub fn build(cfg: &ProcessConfig, env: &SpawnEnv<'_>) -> Built {
         .kill_with_parent(false)
         // main() marks the descriptors it inherited close-on-exec at start.
         .fds_cloexec(true);
-    let mut vars: HashMap<&str, &str> = HashMap::new();
-    for (k, v) in &cfg.environment {
-        vars.insert(k, v);
-    }
     cmd = cmd
         .env("SUPERVISOR_ENABLED", "1")
         .env("SUPERVISOR_PROCESS_NAME", &cfg.name)

@@ -1020,7 +1020,7 @@ async fn supervisor(d: &Arc<Daemon>, name: &str, params: Vec<Value>) -> RpcResul
             let ty = str_arg(&params[0])?;
             let data = str_arg(&params[1])?;
             d.bus
-                .emit("REMOTE_COMMUNICATION", format!("type:{ty}\n{data}"));
+                .emit_with("REMOTE_COMMUNICATION", || format!("type:{ty}\n{data}"));
             Ok(true.into())
         }
         _ => Err(fault(faults::UNKNOWN_METHOD, None)),

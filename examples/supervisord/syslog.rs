@@ -15,34 +15,47 @@ fn socket_path() -> String {
     std::env::var("SUPERVISORD_SYSLOG_SOCKET").unwrap_or_else(|_| "/dev/log".to_owned())
 }
 
-/// Sends each line of `msg` (trailing newlines dropped) as one message.
-pub fn send(msg: &str) {
+/// Sends each line of `msg` (trailing newlines dropped), after `prefix`, as
+/// one message. (A newline in the prefix, which only a process name can hold,
+/// starts another message.)
+pub fn send_lines(prefix: &str, msg: &str) {
     static SOCK: OnceLock<Mutex<Option<UnixDatagram>>> = OnceLock::new();
     let sock = SOCK.get_or_init(|| Mutex::new(None));
     let mut guard = sock.lock().unwrap_or_else(|e| e.into_inner());
-    let stamp = chrono::Local::now().format("%b %e %H:%M:%S");
+    let stamp = chrono::Local::now().format("%b %e %H:%M:%S").to_string();
     for line in msg.trim_end_matches('\n').split('\n') {
-        let datagram = format!("<14>{stamp} supervisord: {line}");
-        for _ in 0..2 {
-            if guard.is_none() {
-                let Ok(s) = UnixDatagram::unbound() else {
-                    return;
-                };
-                if s.connect(socket_path()).is_err() {
-                    return;
-                }
-                *guard = Some(s);
+        let text = format!("{prefix}{line}");
+        for part in text.split('\n') {
+            let datagram = format!("<14>{stamp} supervisord: {part}");
+            if !send_datagram(&mut guard, &datagram) {
+                return;
             }
-            let sent = guard
-                .as_ref()
-                .is_some_and(|s| s.send(datagram.as_bytes()).is_ok());
-            if sent {
-                break;
-            }
-            // The syslog daemon may have restarted: reconnect once.
-            *guard = None;
         }
     }
+}
+
+/// Sends one datagram, connecting first if needed and reconnecting once (the
+/// syslog daemon may have restarted); `false` if the socket cannot be reached.
+fn send_datagram(sock: &mut Option<UnixDatagram>, datagram: &str) -> bool {
+    for _ in 0..2 {
+        if sock.is_none() {
+            let Ok(s) = UnixDatagram::unbound() else {
+                return false;
+            };
+            if s.connect(socket_path()).is_err() {
+                return false;
+            }
+            *sock = Some(s);
+        }
+        let sent = sock
+            .as_ref()
+            .is_some_and(|s| s.send(datagram.as_bytes()).is_ok());
+        if sent {
+            break;
+        }
+        *sock = None;
+    }
+    true
 }
 
 /// Sends a process's output to syslog for the channels with `*_syslog=true`,
@@ -62,13 +75,7 @@ pub fn spawn_child_syslog(handle: &ProcessHandle, name: String, channels: [bool;
                 Stream::Stderr => channels[1],
             };
             if on {
-                let text = String::from_utf8_lossy(&chunk.data);
-                let lines: Vec<String> = text
-                    .trim_end_matches('\n')
-                    .split('\n')
-                    .map(|l| format!("{name} {l}"))
-                    .collect();
-                send(&lines.join("\n"));
+                send_lines(&format!("{name} "), &String::from_utf8_lossy(&chunk.data));
             }
         }
     });
