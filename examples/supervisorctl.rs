@@ -9,8 +9,9 @@
 //! The same client is built into the daemon: `supervisord ctl ...`, or the
 //! daemon binary invoked through a link named `supervisorctl`.
 
-// Only the [supervisorctl] part of the loader is used here.
-#[allow(dead_code)]
+// Only the [supervisorctl] part of the loader is used here (not the daemon's
+// converters it re-exports either).
+#[allow(dead_code, unused_imports)]
 #[path = "supervisord/config.rs"]
 mod config;
 #[path = "supervisord/ctl.rs"]

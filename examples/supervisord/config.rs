@@ -1431,21 +1431,9 @@ pub fn split_namespec(ns: &str) -> (String, Option<String>) {
 }
 
 // ---------------------------------------------------------------------------
-// Value converters the daemon needs outside of a config file
+// Value converters the daemon needs outside of a config file: `signal_number`
+// (for `supervisor.signalProcess`), `logging_level` (for `-e`) and
+// `byte_size` (for `-y`)
 // ---------------------------------------------------------------------------
 
-/// A signal name or number (`TERM`, `SIGTERM`, `15`) as supervisord's
-/// `signal_number` reads it (for `supervisor.signalProcess`).
-pub fn signal_number(s: &str) -> Result<i32, String> {
-    dt::signal_number(s)
-}
-
-/// A log level name as supervisord's `logging_level` reads it (for `-e`).
-pub fn logging_level(s: &str) -> Result<LogLevel, String> {
-    dt::logging_level(s)
-}
-
-/// A byte size (`50MB`) as supervisord's `byte_size` reads it (for `-y`).
-pub fn byte_size(s: &str) -> Result<i64, String> {
-    dt::byte_size(s)
-}
+pub(crate) use datatypes::{byte_size, logging_level, signal_number};

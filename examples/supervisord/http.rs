@@ -8,7 +8,7 @@
 
 use std::convert::Infallible;
 use std::io::{Read, Seek, SeekFrom};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context as TaskCx, Poll};
@@ -138,7 +138,7 @@ pub(crate) fn error_page(status: StatusCode) -> Response<RespBody> {
 
 async fn handle(
     d: Arc<Daemon>,
-    auth: Option<Auth>,
+    auth: Option<Arc<Auth>>,
     req: Request<Incoming>,
 ) -> Result<Response<RespBody>, Infallible> {
     if let Some(a) = &auth {
@@ -268,22 +268,9 @@ fn stream_file(path: PathBuf) -> Response<RespBody> {
     let (tx, rx) = mpsc::channel::<Bytes>(16);
     tokio::spawn(async move {
         let mut pos: Option<u64> = None;
+        let mut file = None;
         loop {
-            let chunk = (|| -> std::io::Result<Vec<u8>> {
-                let mut f = std::fs::File::open(&path)?;
-                let size = f.seek(SeekFrom::End(0))?;
-                let from = match pos {
-                    None => size.saturating_sub(1024),
-                    Some(p) if p > size => 0,
-                    Some(p) => p,
-                };
-                f.seek(SeekFrom::Start(from))?;
-                let mut buf = Vec::new();
-                f.take(1 << 20).read_to_end(&mut buf)?;
-                pos = Some(from + buf.len() as u64);
-                Ok(buf)
-            })()
-            .unwrap_or_default();
+            let chunk = read_appended(&path, &mut file, &mut pos).unwrap_or_default();
             if !chunk.is_empty() && tx.send(Bytes::from(chunk)).await.is_err() {
                 return;
             }
@@ -301,6 +288,41 @@ fn stream_file(path: PathBuf) -> Response<RespBody> {
     r.headers_mut()
         .insert("X-Accel-Buffering", "no".parse().expect("valid header"));
     r
+}
+
+/// A file kept open by [`read_appended`], with its device and inode.
+type OpenFile = (std::fs::File, (u64, u64));
+
+/// What `path` holds from `pos` on (at most 1 MiB): the last 1024 bytes the
+/// first time, everything after a truncation. `file` stays open while `path`
+/// names the same file, and is opened again when it names another (rotation).
+fn read_appended(
+    path: &Path,
+    file: &mut Option<OpenFile>,
+    pos: &mut Option<u64>,
+) -> std::io::Result<Vec<u8>> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path)?;
+    let id = (meta.dev(), meta.ino());
+    let f = match file {
+        Some((f, open_id)) if *open_id == id => f,
+        _ => {
+            let f = std::fs::File::open(path)?;
+            let meta = f.metadata()?;
+            &mut file.insert((f, (meta.dev(), meta.ino()))).0
+        }
+    };
+    let size = f.seek(SeekFrom::End(0))?;
+    let from = match *pos {
+        None => size.saturating_sub(1024),
+        Some(p) if p > size => 0,
+        Some(p) => p,
+    };
+    f.seek(SeekFrom::Start(from))?;
+    let mut buf = Vec::new();
+    f.take(1 << 20).read_to_end(&mut buf)?;
+    *pos = Some(from + buf.len() as u64);
+    Ok(buf)
 }
 
 /// The open connections, and whether the daemon is going away (see [`quiesce`]).
@@ -359,7 +381,7 @@ pub async fn quiesce(deadline: Duration) {
     .await;
 }
 
-async fn serve_conn<IO>(io: IO, d: Arc<Daemon>, auth: Option<Auth>)
+async fn serve_conn<IO>(io: IO, d: Arc<Daemon>, auth: Option<Arc<Auth>>)
 where
     IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -377,24 +399,38 @@ where
     let _ = conn.await;
 }
 
-/// Serves a unix socket.
-pub async fn serve_unix(listener: tokio::net::UnixListener, d: Arc<Daemon>, auth: Option<Auth>) {
-    loop {
-        match listener.accept().await {
-            Ok((s, _)) => {
-                tokio::spawn(serve_conn(s, d.clone(), auth.clone()));
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-        }
+/// A listening socket the servers accept connections on.
+pub trait Acceptor: Send + 'static {
+    type Conn: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static;
+
+    /// The next connection.
+    fn next_conn(&self) -> impl std::future::Future<Output = std::io::Result<Self::Conn>> + Send;
+}
+
+impl Acceptor for tokio::net::UnixListener {
+    type Conn = tokio::net::UnixStream;
+
+    async fn next_conn(&self) -> std::io::Result<Self::Conn> {
+        self.accept().await.map(|(s, _)| s)
     }
 }
 
-/// Serves a TCP socket.
-pub async fn serve_tcp(listener: tokio::net::TcpListener, d: Arc<Daemon>, auth: Option<Auth>) {
+impl Acceptor for tokio::net::TcpListener {
+    type Conn = tokio::net::TcpStream;
+
+    async fn next_conn(&self) -> std::io::Result<Self::Conn> {
+        let (s, _) = self.accept().await?;
+        let _ = s.set_nodelay(true);
+        Ok(s)
+    }
+}
+
+/// Serves a unix or TCP socket.
+pub async fn serve(listener: impl Acceptor, d: Arc<Daemon>, auth: Option<Auth>) {
+    let auth = auth.map(Arc::new);
     loop {
-        match listener.accept().await {
-            Ok((s, _)) => {
-                let _ = s.set_nodelay(true);
+        match listener.next_conn().await {
+            Ok(s) => {
                 tokio::spawn(serve_conn(s, d.clone(), auth.clone()));
             }
             Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,

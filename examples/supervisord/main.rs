@@ -217,10 +217,14 @@ pub fn load_config(
     Ok(cfg)
 }
 
+/// supervisord's `set_rlimits_or_exit` for one limit: `name` is the
+/// resource's, `option` the setting that asks for `min`, `what` the things
+/// it counts.
 fn check_rlimit(
     res: nix::sys::resource::Resource,
     min: i64,
     name: &str,
+    option: &str,
     what: &str,
 ) -> Result<Option<String>, String> {
     use nix::sys::resource::{getrlimit, setrlimit, RLIM_INFINITY};
@@ -239,9 +243,7 @@ fn check_rlimit(
     match setrlimit(res, min, new_hard) {
         Ok(()) => Ok(Some(format!("Increased {name} limit to {min}"))),
         Err(_) => Err(format!(
-            "The minimum number of {what} required to run this process is {min} as per the \"{}\" command-line argument or config file setting. The current environment will only allow you to open {hard} {what}.  Either raise the number of usable {what} in your environment (see README.rst) or lower the {} setting in the config file to allow the process to start.",
-            if name == "RLIMIT_NOFILE" { "minfds" } else { "minprocs" },
-            if name == "RLIMIT_NOFILE" { "minfds" } else { "minprocs" },
+            "The minimum number of {what} required to run this process is {min} as per the \"{option}\" command-line argument or config file setting. The current environment will only allow you to open {hard} {what}.  Either raise the number of usable {what} in your environment (see README.rst) or lower the {option} setting in the config file to allow the process to start.",
         )),
     }
 }
@@ -446,21 +448,23 @@ fn run(cli: Cli, argv0: &str) -> i32 {
             Err(e) => return usage_error(argv0, &e),
         },
     }
-    for (res, min, name, what) in [
+    for (res, min, name, option, what) in [
         (
             nix::sys::resource::Resource::RLIMIT_NOFILE,
             cfg.supervisord.minfds,
             "RLIMIT_NOFILE",
+            "minfds",
             "file descriptors",
         ),
         (
             nix::sys::resource::Resource::RLIMIT_NPROC,
             cfg.supervisord.minprocs,
             "RLIMIT_NPROC",
+            "minprocs",
             "processes",
         ),
     ] {
-        match check_rlimit(res, min, name, what) {
+        match check_rlimit(res, min, name, option, what) {
             Ok(Some(n)) => notes.push(n),
             Ok(None) => {}
             Err(e) => return usage_error(argv0, &e),
@@ -598,7 +602,7 @@ async fn serve(
                 }
                 let _ = l.set_nonblocking(true);
                 match tokio::net::UnixListener::from_std(l) {
-                    Ok(l) => drop(tokio::spawn(http::serve_unix(l, d.clone(), auth))),
+                    Ok(l) => drop(tokio::spawn(http::serve(l, d.clone(), auth))),
                     Err(e) => log.error(&format!("cannot serve {}: {e}", path.display())),
                 }
             }
@@ -608,7 +612,7 @@ async fn serve(
                 }
                 let _ = l.set_nonblocking(true);
                 match tokio::net::TcpListener::from_std(l) {
-                    Ok(l) => drop(tokio::spawn(http::serve_tcp(l, d.clone(), auth))),
+                    Ok(l) => drop(tokio::spawn(http::serve(l, d.clone(), auth))),
                     Err(e) => log.error(&format!("cannot serve TCP: {e}")),
                 }
             }

@@ -54,18 +54,30 @@ pub fn view_of(path: &str) -> Option<View> {
 /// A static file of `supervisor/ui` (the stylesheet and images), as supervisord's
 /// default handler serves it; `None` for any other path.
 pub fn asset(path: &str) -> Option<Response<RespBody>> {
-    let (ctype, data): (&str, Bytes) = match path.trim_start_matches('/') {
-        "stylesheets/supervisor.css" => ("text/css", Bytes::from_static(SUPERVISOR_CSS.as_bytes())),
-        "images/supervisor.gif" => ("image/gif", b64(SUPERVISOR_GIF)),
-        "images/icon.png" => ("image/png", b64(ICON_PNG)),
-        "images/rule.gif" => ("image/gif", b64(RULE_GIF)),
-        "images/state0.gif" => ("image/gif", b64(STATE0_GIF)),
-        "images/state1.gif" => ("image/gif", b64(STATE1_GIF)),
-        "images/state2.gif" => ("image/gif", b64(STATE2_GIF)),
-        "images/state3.gif" => ("image/gif", b64(STATE3_GIF)),
-        _ => return None,
-    };
-    Some(full(StatusCode::OK, ctype, data))
+    let path = path.trim_start_matches('/');
+    if path == "stylesheets/supervisor.css" {
+        let css = Bytes::from_static(SUPERVISOR_CSS.as_bytes());
+        return Some(full(StatusCode::OK, "text/css", css));
+    }
+    let i = IMAGES.iter().position(|(p, _, _)| *p == path)?;
+    Some(full(StatusCode::OK, IMAGES[i].1, image(i)))
+}
+
+/// The images: path, content type, base64 data.
+const IMAGES: [(&str, &str, &str); 7] = [
+    ("images/supervisor.gif", "image/gif", SUPERVISOR_GIF),
+    ("images/icon.png", "image/png", ICON_PNG),
+    ("images/rule.gif", "image/gif", RULE_GIF),
+    ("images/state0.gif", "image/gif", STATE0_GIF),
+    ("images/state1.gif", "image/gif", STATE1_GIF),
+    ("images/state2.gif", "image/gif", STATE2_GIF),
+    ("images/state3.gif", "image/gif", STATE3_GIF),
+];
+
+/// The bytes of `IMAGES[i]`, decoded on first use.
+fn image(i: usize) -> Bytes {
+    static DECODED: std::sync::OnceLock<Vec<Bytes>> = std::sync::OnceLock::new();
+    DECODED.get_or_init(|| IMAGES.iter().map(|(_, _, data)| b64(data)).collect())[i].clone()
 }
 
 fn b64(s: &str) -> Bytes {
