@@ -337,34 +337,6 @@ fn open_servers(cfg: &Config, notes: &mut Vec<String>) -> Result<Vec<Listener>, 
     Ok(out)
 }
 
-/// Marks every descriptor above stderr close-on-exec.
-fn mark_inherited_cloexec() {
-    use nix::fcntl::{fcntl, FcntlArg, FdFlag};
-    // SAFETY: close_range(2) with CLOSE_RANGE_CLOEXEC only sets a flag on
-    // descriptors; it touches no memory of ours.
-    let rc = unsafe {
-        nix::libc::syscall(
-            nix::libc::SYS_close_range,
-            3 as nix::libc::c_uint,
-            nix::libc::c_uint::MAX,
-            nix::libc::CLOSE_RANGE_CLOEXEC,
-        )
-    };
-    if rc == 0 {
-        return;
-    }
-    // Kernels before 5.11: the open ones, as listed in /proc.
-    if let Ok(dir) = std::fs::read_dir("/proc/self/fd") {
-        let fds: Vec<i32> = dir
-            .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-            .filter(|&fd| fd > 2)
-            .collect();
-        for fd in fds {
-            let _ = fcntl(fd, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC));
-        }
-    }
-}
-
 /// Forks once: the parent exits 0; the child leads a new session with stdio on
 /// `/dev/null` (supervisord's `daemonize`).
 fn daemonize(cfg: &Config) -> Result<(), String> {
@@ -530,7 +502,7 @@ fn run(cli: Cli, argv0: &str) -> i32 {
     // supervisord closes every descriptor above stderr in each child; we
     // mark the ones inherited from our parent close-on-exec once instead
     // (our own are), so programs can be spawned without a pre_exec sweep.
-    mark_inherited_cloexec();
+    supervisor_exec::mark_inherited_fds_cloexec();
     // One malloc arena for the whole daemon instead of one per worker thread
     // (the daemon is mostly idle; the extra arena was ~180 KiB resident with
     // 100 programs).
