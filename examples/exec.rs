@@ -8,11 +8,10 @@
 
 use std::time::Duration;
 
+use supervisor::core::BoxError;
 use supervisor::exec::{Command, Output, ProcessState, Readiness};
 use supervisor::{BackoffPolicy, Context, Signal, Supervisor};
 use tracing::Level;
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
