@@ -160,28 +160,36 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 /// the next lines (an event listener's protocol channel shows the bytes as
 /// Python prints them, `b'READY\n'`).
 pub fn spawn_mainlog_copy(log: Arc<Logger>, handle: &ProcessHandle, name: String, listener: bool) {
-    let mut rx = handle.subscribe_output();
     let name = crate::ini::py_repr(&name);
+    for_each_output(handle, move |chunk| {
+        let ch = match chunk.stream {
+            Stream::Stdout => "stdout",
+            Stream::Stderr => "stderr",
+        };
+        let text = if listener && chunk.stream == Stream::Stdout {
+            py_bytes_repr(&chunk.data)
+        } else {
+            match std::str::from_utf8(&chunk.data) {
+                Ok(t) => t.to_owned(),
+                Err(_) => format!("Undecodable: {}", py_bytes_repr(&chunk.data)),
+            }
+        };
+        log.debug(&format!("{name} {ch} output:\n{text}"));
+    });
+}
+
+/// Calls `f` on each chunk of a process's output, in a task of its own,
+/// until the process's output channel closes (chunks missed while lagging
+/// behind are skipped).
+pub fn for_each_output(handle: &ProcessHandle, mut f: impl FnMut(OutputChunk) + Send + 'static) {
+    let mut rx = handle.subscribe_output();
     tokio::spawn(async move {
         loop {
-            let chunk = match rx.recv().await {
-                Ok(c) => c,
-                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+            match rx.recv().await {
+                Ok(chunk) => f(chunk),
+                Err(broadcast::error::RecvError::Lagged(_)) => {}
                 Err(_) => return,
-            };
-            let ch = match chunk.stream {
-                Stream::Stdout => "stdout",
-                Stream::Stderr => "stderr",
-            };
-            let text = if listener && chunk.stream == Stream::Stdout {
-                py_bytes_repr(&chunk.data)
-            } else {
-                match std::str::from_utf8(&chunk.data) {
-                    Ok(t) => t.to_owned(),
-                    Err(_) => format!("Undecodable: {}", py_bytes_repr(&chunk.data)),
-                }
-            };
-            log.debug(&format!("{name} {ch} output:\n{text}"));
+            }
         }
     });
 }
@@ -222,74 +230,66 @@ pub fn spawn_output_events(
     log_enabled: [bool; 2],
     capture_max: [usize; 2],
 ) {
-    let mut rx = handle.subscribe_output();
-    tokio::spawn(async move {
-        // Per stream: whether inside a capture, and what was captured so far.
-        let mut capturing = [false, false];
-        let mut captured: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
-        loop {
-            let chunk = match rx.recv().await {
-                Ok(c) => c,
-                Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(_) => return,
-            };
-            let (i, ch, log_event, comm_event) = match chunk.stream {
-                Stream::Stdout => (
-                    0,
-                    "stdout",
-                    "PROCESS_LOG_STDOUT",
-                    "PROCESS_COMMUNICATION_STDOUT",
-                ),
-                Stream::Stderr => (
-                    1,
-                    "stderr",
-                    "PROCESS_LOG_STDERR",
-                    "PROCESS_COMMUNICATION_STDERR",
-                ),
-            };
-            if log_enabled[i] {
-                bus.emit_with(log_event, || {
-                    format!(
-                        "processname:{process} groupname:{group} pid:{} channel:{ch}\n{}",
-                        chunk.pid,
-                        String::from_utf8_lossy(&chunk.data)
-                    )
-                });
-            }
-            if capture_max[i] == 0 {
-                continue;
-            }
-            let mut data: &[u8] = &chunk.data;
-            while !data.is_empty() {
-                if capturing[i] {
-                    match find(data, END) {
-                        Some(pos) => {
-                            captured[i].extend_from_slice(&data[..pos]);
-                            data = &data[pos + END.len()..];
-                            capturing[i] = false;
-                            let body = std::mem::take(&mut captured[i]);
-                            bus.emit_with(comm_event, || {
-                                format!(
-                                    "processname:{process} groupname:{group} pid:{}\n{}",
-                                    chunk.pid,
-                                    String::from_utf8_lossy(&body)
-                                )
-                            });
-                        }
-                        None => {
-                            let room = capture_max[i].saturating_sub(captured[i].len());
-                            captured[i].extend_from_slice(&data[..data.len().min(room)]);
-                            data = &[];
-                        }
+    // Per stream: whether inside a capture, and what was captured so far.
+    let mut capturing = [false, false];
+    let mut captured: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+    for_each_output(handle, move |chunk| {
+        let (i, ch, log_event, comm_event) = match chunk.stream {
+            Stream::Stdout => (
+                0,
+                "stdout",
+                "PROCESS_LOG_STDOUT",
+                "PROCESS_COMMUNICATION_STDOUT",
+            ),
+            Stream::Stderr => (
+                1,
+                "stderr",
+                "PROCESS_LOG_STDERR",
+                "PROCESS_COMMUNICATION_STDERR",
+            ),
+        };
+        if log_enabled[i] {
+            bus.emit_with(log_event, || {
+                format!(
+                    "processname:{process} groupname:{group} pid:{} channel:{ch}\n{}",
+                    chunk.pid,
+                    String::from_utf8_lossy(&chunk.data)
+                )
+            });
+        }
+        if capture_max[i] == 0 {
+            return;
+        }
+        let mut data: &[u8] = &chunk.data;
+        while !data.is_empty() {
+            if capturing[i] {
+                match find(data, END) {
+                    Some(pos) => {
+                        captured[i].extend_from_slice(&data[..pos]);
+                        data = &data[pos + END.len()..];
+                        capturing[i] = false;
+                        let body = std::mem::take(&mut captured[i]);
+                        bus.emit_with(comm_event, || {
+                            format!(
+                                "processname:{process} groupname:{group} pid:{}\n{}",
+                                chunk.pid,
+                                String::from_utf8_lossy(&body)
+                            )
+                        });
                     }
-                } else {
-                    match find(data, BEGIN) {
-                        Some(pos) => {
-                            data = &data[pos + BEGIN.len()..];
-                            capturing[i] = true;
-                        }
-                        None => data = &[],
+                    None => {
+                        let room = capture_max[i].saturating_sub(captured[i].len());
+                        captured[i].extend_from_slice(&data[..data.len().min(room)]);
+                        data = &[];
                     }
+                }
+            } else {
+                match find(data, BEGIN) {
+                    Some(pos) => {
+                        data = &data[pos + BEGIN.len()..];
+                        capturing[i] = true;
+                    }
+                    None => data = &[],
                 }
             }
         }

@@ -6,10 +6,9 @@
 //! systems whose syslog listens elsewhere, and for tests).
 
 use std::os::unix::net::UnixDatagram;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 
 use supervisor_exec::{ProcessHandle, Stream};
-use tokio::sync::broadcast;
 
 fn socket_path() -> String {
     std::env::var("SUPERVISORD_SYSLOG_SOCKET").unwrap_or_else(|_| "/dev/log".to_owned())
@@ -61,22 +60,14 @@ fn send_datagram(sock: &mut Option<UnixDatagram>, datagram: &str) -> bool {
 /// Sends a process's output to syslog for the channels with `*_syslog=true`,
 /// as `name line` (supervisord's format `<name> %(message)s`, per read).
 pub fn spawn_child_syslog(handle: &ProcessHandle, name: String, channels: [bool; 2]) {
-    let mut rx = handle.subscribe_output();
-    let name: Arc<str> = name.into();
-    tokio::spawn(async move {
-        loop {
-            let chunk = match rx.recv().await {
-                Ok(c) => c,
-                Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(_) => return,
-            };
-            let on = match chunk.stream {
-                Stream::Stdout => channels[0],
-                Stream::Stderr => channels[1],
-            };
-            if on {
-                send_lines(&format!("{name} "), &String::from_utf8_lossy(&chunk.data));
-            }
+    let prefix = format!("{name} ");
+    crate::events::for_each_output(handle, move |chunk| {
+        let on = match chunk.stream {
+            Stream::Stdout => channels[0],
+            Stream::Stderr => channels[1],
+        };
+        if on {
+            send_lines(&prefix, &String::from_utf8_lossy(&chunk.data));
         }
     });
 }
