@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use supervisor::exec::{Command, ProcessState, Readiness, UnixSignal};
 use supervisor::{BackoffPolicy, Supervisor};
 
-use exec_common::parent;
+use exec_common::{parent, runtime};
 
 fn report(name: &str, mut samples: Vec<Duration>) {
     samples.sort();
@@ -84,12 +84,7 @@ async fn restart(sup: &Supervisor, n: usize) -> Vec<Duration> {
 fn main() {
     let bench = std::env::args().any(|a| a == "--bench");
     let n = if bench { 300 } else { 3 };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    rt.block_on(async {
+    runtime().block_on(async {
         let sup = parent();
         report(
             "spawn-to-ready (sleep, immediate)",

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use supervisor::exec::{Command, LogFile, Output, ProcessState};
 use supervisor::{Restart, Supervisor};
 
-use exec_common::parent;
+use exec_common::{parent, runtime};
 
 /// Builds the output configuration of one benchmark case.
 type MakeOutput = Box<dyn Fn() -> Output>;
@@ -51,12 +51,7 @@ fn main() {
     let (mib, rounds) = if bench { (512, 3) } else { (4, 1) };
     let dir: PathBuf = std::env::temp_dir().join(format!("exec-throughput-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    rt.block_on(async {
+    runtime().block_on(async {
         let sup = parent();
         let cases: Vec<(&str, MakeOutput)> = vec![
             ("/dev/null (no sink, baseline)", Box::new(Output::new)),

@@ -10,3 +10,12 @@ pub fn parent() -> Supervisor {
         Ok::<_, supervisor::Error>(())
     })
 }
+
+/// The benches' runtime: multi-thread, 2 workers (the machine's cores).
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
