@@ -10,6 +10,9 @@
 //! next 1 ms tick, and the driver's epoll timeout is rounded up again).
 //! `period_ms=0` replaces the timer with one yield: members die as soon as
 //! they are healthy, and the rate is what the supervisor itself sustains.
+//! `precise=1` waits the 10 ms on a timer without tokio's rounding
+//! (`core_common::precise_sleep`, one thread for all deadlines): workloads
+//! `w4_precise_timer` and, with `baseline=1`, `w4_precise_timer_only`.
 //!
 //! ```sh
 //! cargo bench --bench core_w4
@@ -30,17 +33,31 @@ fn run(w: &str, args: &Args) -> String {
     let warmup = Duration::from_millis(args.get("warmup_ms", 1000));
     let window = Duration::from_millis(args.get("dur_ms", 5000));
     let baseline = args.get("baseline", 0) == 1;
-    let w = match (period.is_zero(), baseline) {
-        (false, false) => w.to_owned(),
-        (false, true) => format!("{w}_timer_only"),
-        (true, false) => format!("{w}_no_timer"),
-        (true, true) => format!("{w}_no_timer_loop_only"),
+    let timer = match (period.is_zero(), args.get("precise", 0) == 1) {
+        (true, _) => ChurnTimer::None,
+        (false, false) => ChurnTimer::Tokio,
+        (false, true) => ChurnTimer::Precise,
     };
+    let w = format!(
+        "{w}{}{}",
+        match timer {
+            ChurnTimer::Tokio => "",
+            ChurnTimer::Precise => "_precise_timer",
+            ChurnTimer::None => "_no_timer",
+        },
+        match (timer, baseline) {
+            (_, false) => "",
+            (ChurnTimer::Tokio, true) => "_timer_only",
+            (ChurnTimer::Precise, true) => "_only",
+            (ChurnTimer::None, true) => "_loop_only",
+        }
+    );
     block_on(async {
         let shared = Arc::new(ChurnShared {
             base: Instant::now(),
             starts: Default::default(),
             max_wait_ns: Default::default(),
+            timer,
             period,
         });
         let slots: Vec<_> = (0..groups).map(|_| ChurnSlot::new()).collect();
@@ -54,7 +71,7 @@ fn run(w: &str, args: &Args) -> String {
                     loop {
                         sh.starts.fetch_add(1, Ordering::Relaxed);
                         slot.starts.fetch_add(1, Ordering::Relaxed);
-                        churn_wait(sh.period).await;
+                        churn_wait(sh.timer, sh.period).await;
                     }
                 });
             }
@@ -118,10 +135,13 @@ fn main() {
             "w4 groups=1000",
             "w4 groups=1000 baseline=1",
             "w4 groups=1000 period_ms=0",
+            "w4 groups=1000 precise=1",
+            "w4 groups=1000 precise=1 baseline=1",
         ],
         &[
             "w4 groups=10 warmup_ms=50 dur_ms=100",
             "w4 groups=10 warmup_ms=50 dur_ms=100 baseline=1",
+            "w4 groups=10 warmup_ms=50 dur_ms=100 precise=1",
         ],
         run,
     );
