@@ -3,9 +3,12 @@
 //!
 //! * `cargo bench --bench core_wN`: runs each configuration R times (env
 //!   `CORE_BENCH_R`, default 5), every run a fresh process (this binary
-//!   re-executed with `CORE_BENCH_CHILD=<config>`), prints one JSON line per
-//!   run in the peers' format and a `#` summary line with the median over
-//!   runs of each statistic (`peers/summarize.py` reads the JSON lines).
+//!   re-executed with `CORE_BENCH_CHILD=<config>`), the configurations in
+//!   turn (round r of each, then round r + 1: the machine's speed drifts, so
+//!   configurations compared with each other are measured in the same
+//!   minutes), prints one JSON line per run in the peers' format and a `#`
+//!   summary line per configuration with the median over runs of each
+//!   statistic (`peers/summarize.py` reads the JSON lines).
 //! * `CORE_BENCH_CHILD="w1 n=1000 settle_ms=1"`: one run, one JSON line.
 //! * Without `--bench` (as under `cargo test --all-targets`): a tiny smoke
 //!   pass of the same code, well under a second.
@@ -50,8 +53,10 @@ impl Args {
 }
 
 /// The bench's `main`: `configs` are the measured configurations
-/// (`"w2 d=14"`), `smoke` the ones run in-process without `--bench`.
-pub fn main(configs: &[&str], smoke: &[&str], run: fn(&str, &Args) -> String) {
+/// (`"w2 d=14"`), `smoke` the ones run in-process without `--bench`. Returns
+/// the JSON lines of each measured configuration, in `configs` order (none
+/// when not measuring).
+pub fn main(configs: &[&str], smoke: &[&str], run: fn(&str, &Args) -> String) -> Vec<Vec<String>> {
     if let Ok(cfg) = std::env::var("CORE_BENCH_CHILD") {
         let (w, args) = Args::parse(&cfg);
         println!("{}", run(&w, &args));
@@ -64,20 +69,18 @@ pub fn main(configs: &[&str], smoke: &[&str], run: fn(&str, &Args) -> String) {
             let line = run(&w, &args);
             assert!(line.starts_with('{'), "{line}");
         }
-        return;
+        return Vec::new();
     }
     let r: usize = std::env::var("CORE_BENCH_R")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(5);
     let only = std::env::var("CORE_BENCH_ONLY").ok();
+    let measured = |cfg: &&str| only.as_deref().is_none_or(|o| cfg.starts_with(o));
     let exe = std::env::current_exe().expect("current exe");
-    for cfg in configs {
-        if only.as_deref().is_some_and(|o| !cfg.starts_with(o)) {
-            continue;
-        }
-        let mut lines = Vec::new();
-        for _ in 0..r {
+    let mut lines = vec![Vec::new(); configs.len()];
+    for _ in 0..r {
+        for (cfg, lines) in configs.iter().zip(&mut lines).filter(|(c, _)| measured(c)) {
             let out = std::process::Command::new(&exe)
                 .env("CORE_BENCH_CHILD", cfg)
                 .output()
@@ -94,12 +97,15 @@ pub fn main(configs: &[&str], smoke: &[&str], run: fn(&str, &Args) -> String) {
                 }
             }
         }
+    }
+    for (cfg, lines) in configs.iter().zip(&lines).filter(|(c, _)| measured(c)) {
         println!(
             "# {cfg}: median over R={} runs: {}",
             lines.len(),
-            medians(&lines)
+            medians(lines)
         );
     }
+    lines
 }
 
 /// Median over runs of every numeric field (nested objects flattened).
