@@ -310,7 +310,8 @@ impl ProcessHandle {
     /// [`Output::channel`](crate::Output::channel). A subscriber that lags
     /// more than the channel capacity
     /// ([`Command::output_channel_capacity`](crate::Command::output_channel_capacity))
-    /// misses chunks (and is told so by the receiver).
+    /// misses chunks (and is told so by the receiver); a consumer that must
+    /// see every chunk uses [`Output::callback`](crate::Output::callback).
     pub fn subscribe_output(&self) -> broadcast::Receiver<OutputChunk> {
         self.shared.channel().subscribe()
     }

@@ -32,9 +32,12 @@
 //! Meanwhile stdout and stderr are drained continuously into their
 //! [`Output`] sinks: `tracing` events (inside the node's span), a
 //! size-rotated [`LogFile`], an in-memory [`TailBuffer`] with absolute
-//! offsets, and a broadcast channel of [`OutputChunk`]s. The sinks belong to
-//! the command, not to a run, so no byte is lost or reordered across
-//! restarts. A cloneable [`ProcessHandle`] gives the operator's view: a
+//! offsets, a broadcast channel of [`OutputChunk`]s (for watchers that must
+//! not slow the process down: one that lags loses chunks), and callbacks
+//! ([`Output::callback`]) that see every chunk in order, with no loss, on
+//! the reading task (a slow one back-pressures the child through its pipe).
+//! The sinks belong to the command, not to a run, so no byte is lost or
+//! reordered across restarts. A cloneable [`ProcessHandle`] gives the operator's view: a
 //! [`watch`](ProcessHandle::watch) of the [`ProcessStatus`] (state, pid,
 //! start time, last exit, spawn error), signals, stdin and the logs.
 //!

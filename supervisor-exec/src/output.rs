@@ -1,18 +1,22 @@
 //! Where a process's output goes: `tracing`, a size-rotated file, an
-//! in-memory tail buffer, a broadcast channel.
+//! in-memory tail buffer, a broadcast channel, callbacks.
 //!
 //! Each of stdout and stderr is read by its own task from the moment the
-//! process is spawned until the pipe reaches end-of-file, whatever the
-//! sinks do, so a chatty child never blocks on a full pipe. The sinks
-//! outlive a run of the command: the log file, the tail buffer and the
-//! offsets carry on across restarts, so no byte is lost or reordered
-//! between one run and the next.
+//! process is spawned until the pipe reaches end-of-file. The reader hands
+//! each chunk to every sink before it reads the next one: the built-in
+//! sinks never wait on anyone (a broadcast subscriber that lags loses
+//! chunks, not the child), while a callback that takes its time holds the
+//! reader, and the child then blocks on a full pipe: back-pressure instead
+//! of loss. The sinks outlive a run of the command: the log file, the tail
+//! buffer, the callbacks and the offsets carry on across restarts, so no
+//! byte is lost or reordered between one run and the next.
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -55,7 +59,8 @@ impl fmt::Display for Stream {
 ///     .tracing(tracing::Level::INFO)
 ///     .file(LogFile::new("/var/log/app.log").max_bytes(1 << 20).backups(3))
 ///     .tail(64 * 1024)
-///     .channel();
+///     .channel()
+///     .callback(|chunk| eprint!("{}", String::from_utf8_lossy(&chunk.data)));
 /// # let _ = out;
 /// ```
 #[derive(Debug, Default)]
@@ -65,7 +70,17 @@ pub struct Output {
     pub(crate) file: Option<LogFile>,
     pub(crate) tail: Option<usize>,
     pub(crate) channel: bool,
+    pub(crate) callbacks: Vec<Callback>,
     pub(crate) strip_ansi: bool,
+}
+
+/// A callback sink ([`Output::callback`]).
+pub(crate) struct Callback(Box<dyn FnMut(&OutputChunk) + Send>);
+
+impl fmt::Debug for Callback {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Callback")
+    }
 }
 
 impl Output {
@@ -98,8 +113,31 @@ impl Output {
 
     /// Send every chunk read to the command's output channel
     /// ([`ProcessHandle::subscribe_output`](crate::ProcessHandle::subscribe_output)).
+    ///
+    /// The channel never holds the reader back: a subscriber that falls
+    /// more than the channel's capacity behind loses the oldest chunks
+    /// (it is told how many). For watchers that must not slow the process
+    /// down (a `tail -f`); use [`callback`](Self::callback) for consumers
+    /// that must see every byte.
     pub fn channel(mut self) -> Self {
         self.channel = true;
+        self
+    }
+
+    /// Call `f` with every chunk read, in order, with no loss: `f` runs on
+    /// the task that reads the pipe, before the next read, for every run
+    /// of the command (it belongs to the command, like the other sinks).
+    /// Several callbacks are called in the order they were added.
+    ///
+    /// While `f` runs, the pipe is not read: a slow callback makes the
+    /// child block on a full pipe (back-pressure) rather than lose output.
+    /// It also occupies a runtime worker thread, so it should be quick and
+    /// not block for long: hand slow work to a channel or another task.
+    /// The chunk carries the same pid and offsets as on the output channel;
+    /// it is not split into lines. A callback that panics is dropped (the
+    /// panic is logged) and the other sinks carry on.
+    pub fn callback(mut self, f: impl FnMut(&OutputChunk) + Send + 'static) -> Self {
+        self.callbacks.push(Callback(Box::new(f)));
         self
     }
 
@@ -114,11 +152,15 @@ impl Output {
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.tracing.is_none() && self.file.is_none() && self.tail.is_none() && !self.channel
+        self.tracing.is_none()
+            && self.file.is_none()
+            && self.tail.is_none()
+            && !self.channel
+            && self.callbacks.is_empty()
     }
 }
 
-/// A chunk of output, as sent on the output channel.
+/// A chunk of output, as sent on the output channel and to callbacks.
 #[derive(Debug, Clone)]
 pub struct OutputChunk {
     /// The stream it was read from.
@@ -414,8 +456,16 @@ pub(crate) struct Sinks {
     pub(crate) tail: Option<Arc<TailBuffer>>,
     pub(crate) channel: Option<broadcast::Sender<OutputChunk>>,
     strip_ansi: bool,
+    /// What the readers of every run write under one lock.
+    state: Mutex<SinkState>,
+}
+
+/// The part of [`Sinks`] a reader holds while it hands a chunk over.
+#[derive(Debug)]
+struct SinkState {
     /// Bytes produced so far (the tail's `end` when there is a tail).
-    offset: Mutex<u64>,
+    offset: u64,
+    callbacks: Vec<Callback>,
 }
 
 impl Sinks {
@@ -434,15 +484,18 @@ impl Sinks {
             tail: out.tail.map(|c| Arc::new(TailBuffer::new(c))),
             channel: out.channel.then(|| channel.clone()),
             strip_ansi: out.strip_ansi,
-            offset: Mutex::new(0),
+            state: Mutex::new(SinkState {
+                offset: 0,
+                callbacks: out.callbacks,
+            }),
         })
     }
 
-    /// Hands a chunk to the file, tail and channel sinks, in one critical
-    /// section so concurrent readers (a draining old run, a new run) never
-    /// interleave inside a chunk and offsets stay consistent.
+    /// Hands a chunk to the file, tail, channel and callback sinks, in one
+    /// critical section so concurrent readers (a draining old run, a new
+    /// run) never interleave inside a chunk and offsets stay consistent.
     fn write(&self, pid: u32, data: &[u8]) {
-        let mut offset = self.offset.lock().unwrap_or_else(|e| e.into_inner());
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(file) = &self.file {
             file.write(data);
         }
@@ -450,16 +503,30 @@ impl Sinks {
             tail.push(data);
         }
         // Without a receiver the chunk would be dropped by `send`: skip
-        // copying it.
-        if let Some(tx) = self.channel.as_ref().filter(|tx| tx.receiver_count() > 0) {
-            let _ = tx.send(OutputChunk {
+        // copying it unless a callback wants it.
+        let tx = self.channel.as_ref().filter(|tx| tx.receiver_count() > 0);
+        if tx.is_some() || !st.callbacks.is_empty() {
+            let chunk = OutputChunk {
                 stream: self.stream,
                 pid,
-                offset: *offset,
+                offset: st.offset,
                 data: data.into(),
+            };
+            st.callbacks.retain_mut(|Callback(f)| {
+                let called = std::panic::catch_unwind(AssertUnwindSafe(|| f(&chunk)));
+                if called.is_err() {
+                    tracing::error!(
+                        stream = self.stream.as_str(),
+                        "an output callback panicked; it is dropped"
+                    );
+                }
+                called.is_ok()
             });
+            if let Some(tx) = tx {
+                let _ = tx.send(chunk);
+            }
         }
-        *offset += data.len() as u64;
+        st.offset += data.len() as u64;
     }
 
     fn emit_line(&self, pid: u32, line: &[u8]) {

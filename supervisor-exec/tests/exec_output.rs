@@ -1,5 +1,5 @@
 //! Output sinks: rotated log files, tail buffers, the output channel,
-//! merged stderr, stdin.
+//! callbacks, merged stderr, stdin.
 
 mod support;
 
@@ -306,4 +306,120 @@ async fn a_cloned_command_keeps_its_state_across_rebuilds_of_its_parent() {
     guard("shutdown", sup.shutdown(std::time::Duration::from_secs(5)))
         .await
         .expect("shutdown");
+}
+
+/// Waits until `cond` holds (polling; [`guard`] bounds the wait).
+async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
+    guard(what, async {
+        while !cond() {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    })
+    .await
+}
+
+/// What a callback saw: the bytes, and whether each chunk's offset was
+/// where the previous one ended.
+#[derive(Default)]
+struct Seen {
+    data: Vec<u8>,
+    contiguous: bool,
+    chunks: usize,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callbacks_see_every_chunk_in_order_over_every_run() {
+    use std::sync::{Arc, Mutex};
+    let seen = Arc::new(Mutex::new(Seen {
+        contiguous: true,
+        ..Seen::default()
+    }));
+    let sink = seen.clone();
+    // Slower than `seq` for its first chunks: the reader waits for it (and
+    // `seq` for the reader) instead of skipping anything. Meanwhile a
+    // channel subscriber that reads nothing falls behind and misses chunks.
+    let cmd =
+        Command::new("seq")
+            .arg("100000")
+            .output_channel_capacity(1)
+            .stdout(Output::new().channel().callback(
+                move |chunk: &supervisor_exec::OutputChunk| {
+                    let mut s = sink.lock().unwrap();
+                    s.contiguous &=
+                        chunk.offset == s.data.len() as u64 && chunk.stream == Stream::Stdout;
+                    s.chunks += 1;
+                    if s.chunks <= 20 {
+                        std::thread::sleep(std::time::Duration::from_millis(2));
+                    }
+                    s.data.extend_from_slice(&chunk.data);
+                },
+            ));
+    let mut lagging = cmd.handle().subscribe_output();
+    // Two runs (clones share their sinks): the callback carries on.
+    let expected = [seq(100_000), seq(100_000)].concat();
+    run_once(cmd.clone()).await;
+    wait_for("the first run's output", || {
+        seen.lock().unwrap().data.len() >= expected.len() / 2
+    })
+    .await;
+    run_once(cmd).await;
+    wait_for("the second run's output", || {
+        seen.lock().unwrap().data.len() >= expected.len()
+    })
+    .await;
+    let s = seen.lock().unwrap();
+    assert!(
+        s.data == expected,
+        "{} bytes of {}",
+        s.data.len(),
+        expected.len()
+    );
+    assert!(
+        s.contiguous,
+        "each chunk starts where the previous one ended"
+    );
+    assert!(
+        matches!(
+            lagging.try_recv(),
+            Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_))
+        ),
+        "the channel subscriber that did not keep up missed chunks"
+    );
+}
+
+#[tokio::test]
+async fn a_panicking_callback_is_dropped_and_the_others_carry_on() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+    let panics = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (p, s) = (panics.clone(), seen.clone());
+    let cmd = Command::shell("echo one").stdout(
+        Output::new()
+            .tail(64)
+            .callback(move |_: &supervisor_exec::OutputChunk| {
+                p.fetch_add(1, Ordering::SeqCst);
+                panic!("a callback that panics");
+            })
+            .callback(move |chunk: &supervisor_exec::OutputChunk| {
+                s.lock().unwrap().extend_from_slice(&chunk.data)
+            }),
+    );
+    let handle = run_once(cmd.clone()).await;
+    wait_for("the first run's output", || seen.lock().unwrap().len() >= 4).await;
+    run_once(cmd).await;
+    wait_for("the second run's output", || {
+        seen.lock().unwrap().len() >= 8
+    })
+    .await;
+    assert_eq!(*seen.lock().unwrap(), b"one\none\n");
+    assert_eq!(
+        panics.load(Ordering::SeqCst),
+        1,
+        "called once, then dropped"
+    );
+    assert_eq!(
+        handle.tail(Stream::Stdout).expect("tail").tail(64).data,
+        b"one\none\n"
+    );
 }
