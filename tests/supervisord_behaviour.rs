@@ -311,33 +311,26 @@ fn daemon_user_drops_privileges() {
 /// syslog socket, as Python's syslog.syslog() sends them.
 #[test]
 fn syslog_main_log_and_child_output() {
-    use std::os::unix::net::UnixDatagram;
     let mut d = Daemon::prepare(
         "[supervisord]\nlogfile=syslog\n\n\
          [program:talker]\ncommand=sh -c 'echo hello; echo two; exec sleep 1000'\nstartsecs=0\n\
          stdout_logfile=NONE\nstdout_syslog=true\n",
         &[],
     );
-    let path = d.path("log.sock");
-    let sock = UnixDatagram::bind(&path).unwrap();
-    sock.set_read_timeout(Some(std::time::Duration::from_millis(200)))
-        .unwrap();
+    let syslog = support::Syslog::bind(d.path("log.sock"), std::time::Duration::ZERO);
     d.env.push((
         "SUPERVISORD_SYSLOG_SOCKET".into(),
-        path.display().to_string(),
+        syslog.path.display().to_string(),
     ));
     d.spawn();
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
     wait_until(WAIT, "both kinds of message", || {
-        while let Ok(n) = sock.recv(&mut buf) {
-            got.push(String::from_utf8_lossy(&buf[..n]).into_owned());
-        }
+        let got = syslog.messages();
         got.iter().any(|m| m.ends_with(" supervisord: talker two"))
             && got
                 .iter()
                 .any(|m| m.contains(" INFO spawned: 'talker' with pid "))
     });
+    let got = syslog.messages();
     let hello = got
         .iter()
         .find(|m| m.ends_with(" supervisord: talker hello"))
@@ -372,4 +365,180 @@ fn strip_ansi_removes_escapes_from_child_logs() {
         "{}",
         d.main_log()
     );
+}
+
+/// The records of a main log written by supervisord's logger: (the header
+/// line after the time stamp, e.g. `DEBG 'p' stdout output:`, the lines that
+/// follow it up to the next record, joined with `\n`).
+fn main_log_records(log: &str) -> Vec<(&str, String)> {
+    // `YYYY-MM-DD HH:MM:SS,mmm LEVL `
+    let is_header = |l: &str| {
+        let b = l.as_bytes();
+        b.len() > 29
+            && [4, 7].iter().all(|&i| b[i] == b'-')
+            && b[10] == b' '
+            && [13, 16].iter().all(|&i| b[i] == b':')
+            && b[19] == b','
+            && b[23] == b' '
+            && b[28] == b' '
+            && [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22]
+                .iter()
+                .all(|&i| b[i].is_ascii_digit())
+    };
+    let mut records: Vec<(&str, Vec<&str>)> = Vec::new();
+    for line in log.strip_suffix('\n').unwrap_or(log).split('\n') {
+        if is_header(line) {
+            records.push((&line[24..], Vec::new()));
+        } else if let Some((_, body)) = records.last_mut() {
+            body.push(line);
+        }
+    }
+    records
+        .into_iter()
+        .map(|(h, body)| (h, body.join("\n")))
+        .collect()
+}
+
+/// What the main log copied of a process's stdout (loglevel debug), in order.
+fn stdout_copied_to_main_log(log: &str, name: &str) -> String {
+    let header = format!("DEBG '{name}' stdout output:");
+    main_log_records(log)
+        .into_iter()
+        .filter(|(h, _)| *h == header)
+        .map(|(_, body)| body)
+        .collect()
+}
+
+/// loglevel=debug copies every read of a child's output to the main log:
+/// nothing is lost however fast the child writes, and the copy carries on
+/// over a restart of the process.
+#[test]
+fn main_log_copy_loses_no_line_of_a_burst() {
+    const LINES: u32 = 20_000;
+    let d = Daemon::start_with(
+        "[program:burst]\ncommand=python3 %(here)s/burst.py\n\
+         startsecs=0\nautorestart=false\nstdout_logfile=NONE\n",
+        &[("burst.py", &burst_py(LINES))],
+    );
+    let one_run: String = (0..LINES).map(|i| format!("n={i}\n")).collect();
+    let copied = || stdout_copied_to_main_log(&d.main_log(), "burst");
+    let last = format!("n={}\n", LINES - 1);
+    wait_until(WAIT, "the first run's last line in the main log", || {
+        copied().ends_with(&last)
+    });
+    let got = copied();
+    assert!(
+        got == one_run,
+        "{} bytes copied of {}; first difference at byte {:?}",
+        got.len(),
+        one_run.len(),
+        got.bytes().zip(one_run.bytes()).position(|(a, b)| a != b)
+    );
+    d.wait_state("burst", "EXITED", WAIT);
+    // A second run: the same consumers keep receiving.
+    assert_eq!(d.ours(&["start", "burst"]), ("burst: started\n".into(), 0));
+    let two_runs = one_run.repeat(2);
+    wait_until(WAIT, "the second run's last line in the main log", || {
+        copied().len() >= two_runs.len()
+    });
+    let got = copied();
+    assert!(
+        got == two_runs,
+        "{} bytes copied of {}; first difference at byte {:?}",
+        got.len(),
+        two_runs.len(),
+        got.bytes().zip(two_runs.bytes()).position(|(a, b)| a != b)
+    );
+}
+
+/// An event listener subscribed to PROCESS_LOG_STDOUT (with a buffer large
+/// enough to hold them all) gets every byte of a burst of output, in order.
+#[test]
+fn process_log_events_lose_no_line_of_a_burst() {
+    const LINES: u32 = 5_000;
+    let d = Daemon::start_with(
+        "[eventlistener:listener]\ncommand=python3 -u %(here)s/listener.py\n\
+         events=PROCESS_LOG_STDOUT\nbuffer_size=1000000\nstartsecs=0\n\n\
+         [program:burst]\ncommand=python3 %(here)s/burst.py\n\
+         startsecs=0\nautorestart=false\nstdout_events_enabled=true\nstdout_logfile=NONE\n",
+        &[
+            ("listener.py", support::LISTENER_PY),
+            ("burst.py", &burst_py(LINES)),
+        ],
+    );
+    // The listener writes each event on a line, its newlines as spaces.
+    let received = || {
+        let events = std::fs::read_to_string(d.path("events.log")).unwrap_or_default();
+        events
+            .lines()
+            .filter_map(|l| {
+                l.strip_prefix("PROCESS_LOG_STDOUT processname:burst groupname:burst pid:")
+            })
+            .map(|rest| {
+                rest.split_once(" channel:stdout ")
+                    .map(|(_, data)| data.to_owned())
+                    .unwrap_or_default()
+            })
+            .collect::<String>()
+    };
+    let want: String = (0..LINES).map(|i| format!("n={i} ")).collect();
+    let last = format!("n={} ", LINES - 1);
+    wait_until(WAIT, "the event with the last line", || {
+        received().ends_with(&last)
+    });
+    let got = received();
+    assert!(
+        got == want,
+        "{} bytes received of {}; first difference at byte {:?}",
+        got.len(),
+        want.len(),
+        got.bytes().zip(want.bytes()).position(|(a, b)| a != b)
+    );
+}
+
+/// `stdout_syslog=true` with a syslog that reads slower than the child
+/// writes (the socket's queue fills and sends block): every line still
+/// arrives, in order.
+#[test]
+fn child_syslog_loses_no_line_of_a_burst() {
+    const LINES: u32 = 20_000;
+    let mut d = Daemon::prepare(
+        "[program:burst]\ncommand=python3 %(here)s/burst.py\n\
+         startsecs=0\nautorestart=false\nstdout_logfile=NONE\nstdout_syslog=true\n",
+        &[("burst.py", &burst_py(LINES))],
+    );
+    // A slow syslog. (The pace only makes the consumer slow; nothing here
+    // waits for an outcome.)
+    let syslog = support::Syslog::bind(d.path("log.sock"), std::time::Duration::from_micros(50));
+    d.env.push((
+        "SUPERVISORD_SYSLOG_SOCKET".into(),
+        syslog.path.display().to_string(),
+    ));
+    d.spawn();
+    let last = format!(" supervisord: burst n={}", LINES - 1);
+    wait_until(WAIT, "the last line", || {
+        syslog.messages().iter().any(|m| m.ends_with(&last))
+    });
+    // A line split between two reads comes in two messages: compare without
+    // the line ends.
+    let got: String = syslog
+        .messages()
+        .iter()
+        .filter_map(|m| m.split_once(" supervisord: burst ").map(|(_, part)| part))
+        .collect();
+    let want: String = (0..LINES).map(|i| format!("n={i}")).collect();
+    assert!(
+        got == want,
+        "{} bytes received of {}; first difference at byte {:?}",
+        got.len(),
+        want.len(),
+        got.bytes().zip(want.bytes()).position(|(a, b)| a != b)
+    );
+}
+
+/// A Python program writing `n=0` .. `n=<lines - 1>`, one write(2) per line.
+fn burst_py(lines: u32) -> String {
+    format!(
+        "import sys\nfor i in range({lines}):\n    sys.stdout.write('n=%d\\n' % i)\n    sys.stdout.flush()\n"
+    )
 }

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use supervisor_core::{
     CancellationToken, Child, Context, EventKind, NodeInfo, Signal, Snapshot, Supervisor,
 };
-use supervisor_exec::{ProcessHandle, ProcessState, ProcessStatus};
+use supervisor_exec::{OutputChunk, ProcessHandle, ProcessState, ProcessStatus, Stream};
 use tokio::sync::{mpsc, Notify};
 
 use crate::config::{make_namespec, Config, GroupConfig, ProcessConfig};
@@ -81,6 +81,9 @@ pub struct Group {
     pub procs: Vec<Arc<Proc>>,
     /// Ends the event pool's dispatcher (listener pools only).
     pub pool_alive: CancellationToken,
+    /// What the listeners write on stdout, until the pool's dispatcher takes
+    /// it (listener pools only).
+    pool_stdout: Mutex<Option<mpsc::UnboundedReceiver<(usize, OutputChunk)>>>,
 }
 
 /// Everything behind the daemon's lock.
@@ -159,14 +162,57 @@ impl Daemon {
         self.view(p, map.as_ref())
     }
 
+    /// The consumers of one output stream of process `pc` in group `group`
+    /// (`listener`: its index in its pool, and where the pool reads its stdout).
+    fn output_consumers(
+        &self,
+        pc: &ProcessConfig,
+        group: &str,
+        stream: Stream,
+        listener: Option<(usize, &mpsc::UnboundedSender<(usize, OutputChunk)>)>,
+    ) -> Vec<events::OutputConsumer> {
+        let sc = match stream {
+            Stream::Stdout => &pc.stdout,
+            Stream::Stderr => &pc.stderr,
+        };
+        let mut v = Vec::new();
+        // supervisord's order: the child log (with its syslog handler), the
+        // main log's copy, then the events.
+        if sc.syslog {
+            v.push(crate::syslog::child_syslog(&pc.name));
+        }
+        if self.log.enabled(crate::config::LogLevel::Debug) {
+            v.push(events::mainlog_copy(
+                self.log.clone(),
+                &pc.name,
+                listener.is_some(),
+            ));
+        }
+        if sc.events_enabled || sc.capture_maxbytes > 0 {
+            v.push(events::output_events(
+                self.bus.clone(),
+                pc.name.clone(),
+                group.to_owned(),
+                sc.events_enabled,
+                sc.capture_maxbytes.max(0) as usize,
+            ));
+        }
+        if let (Some((i, tx)), Stream::Stdout) = (listener, stream) {
+            v.push(events::listener_stdout(i, tx.clone()));
+        }
+        v
+    }
+
     /// Builds the runtime of a group from its config.
     fn make_group(&self, cfg: &GroupConfig, latest: &Config) -> Group {
         let dn = format!("root.{}", node_name(&cfg.name));
         let sd = &latest.supervisord;
+        let (pool_tx, pool_rx) = mpsc::unbounded_channel();
         let procs = cfg
             .processes
             .iter()
-            .map(|pc| {
+            .enumerate()
+            .map(|(i, pc)| {
                 let stdout_path = process::log_path(
                     &pc.stdout,
                     &pc.name,
@@ -185,6 +231,8 @@ impl Daemon {
                         &sd.identifier,
                     )
                 };
+                let listener = cfg.pool.is_some().then_some((i, &pool_tx));
+                let consumers = |stream| self.output_consumers(pc, &cfg.name, stream, listener);
                 let built = process::build(
                     pc,
                     &process::SpawnEnv {
@@ -193,7 +241,7 @@ impl Daemon {
                         stdout_path: stdout_path.as_ref(),
                         stderr_path: stderr_path.as_ref(),
                         listener: cfg.pool.is_some(),
-                        mainlog_copy: self.log.enabled(crate::config::LogLevel::Debug),
+                        consumers: &consumers,
                         strip_ansi: sd.strip_ansi,
                     },
                 );
@@ -214,6 +262,7 @@ impl Daemon {
             dn,
             procs,
             pool_alive: CancellationToken::new(),
+            pool_stdout: Mutex::new(cfg.pool.is_some().then_some(pool_rx)),
         }
     }
 
@@ -234,40 +283,15 @@ impl Daemon {
             self.log
                 .error(&format!("cannot add group {}: {e}", cfg.name));
         }
-        let copy_to_mainlog = self.log.enabled(crate::config::LogLevel::Debug);
         for p in &group.procs {
             spawn_monitor(self, p);
-            if p.config.stdout.syslog || p.config.stderr.syslog {
-                crate::syslog::spawn_child_syslog(
-                    &p.handle,
-                    p.config.name.clone(),
-                    [p.config.stdout.syslog, p.config.stderr.syslog],
-                );
-            }
-            if copy_to_mainlog {
-                events::spawn_mainlog_copy(
-                    self.log.clone(),
-                    &p.handle,
-                    p.config.name.clone(),
-                    cfg.pool.is_some(),
-                );
-            }
-            if process::wants_output_events(&p.config) {
-                let (o, e) = (&p.config.stdout, &p.config.stderr);
-                events::spawn_output_events(
-                    self.bus.clone(),
-                    &p.handle,
-                    p.config.name.clone(),
-                    p.group.clone(),
-                    [o.events_enabled, e.events_enabled],
-                    [
-                        o.capture_maxbytes.max(0) as usize,
-                        e.capture_maxbytes.max(0) as usize,
-                    ],
-                );
-            }
         }
-        if let Some(pool) = &cfg.pool {
+        let pool_stdout = group
+            .pool_stdout
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let (Some(pool), Some(stdout)) = (&cfg.pool, pool_stdout) {
             events::spawn_pool(
                 &self.bus,
                 self.log.clone(),
@@ -281,6 +305,7 @@ impl Daemon {
                         .iter()
                         .map(|p| (p.config.name.clone(), p.handle.clone()))
                         .collect(),
+                    stdout,
                     alive: group.pool_alive.clone(),
                 },
             );

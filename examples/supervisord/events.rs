@@ -9,6 +9,11 @@
 //! REMOTE_COMMUNICATION, PROCESS_LOG_STDOUT/STDERR (`*_events_enabled`) and
 //! PROCESS_COMMUNICATION_STDOUT/STDERR (`*_capture_maxbytes`; unlike supervisord,
 //! the captured bytes also stay in the log file).
+//!
+//! Nothing is lost on the way, as in supervisord (which is synchronous): the
+//! output consumers are supervisor-exec callback sinks, called for every chunk
+//! in order by the task reading the pipe, and each pool gets its events on an
+//! unbounded channel (its `buffer_size` is what bounds what it keeps).
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,7 +21,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use supervisor_exec::{OutputChunk, ProcessHandle, Stream};
-use tokio::sync::broadcast;
+use tokio::sync::mpsc;
 
 use crate::logging::Logger;
 
@@ -32,21 +37,30 @@ pub struct Event {
     pub serial: u64,
 }
 
-/// The daemon's event bus.
+/// The daemon's event bus: each event goes to the pools that subscribe to
+/// it, in the order emitted, none skipped (supervisord's `notify` appends it
+/// to each pool's buffer at once).
 pub struct Bus {
-    tx: broadcast::Sender<Arc<Event>>,
+    /// The pools: their subscriptions and where their events go. Held
+    /// while an event is numbered and sent, so every pool sees the events
+    /// in serial order.
+    pools: std::sync::Mutex<Vec<PoolSub>>,
     serial: AtomicU64,
-    /// The subscriptions of each pool, by pool id.
-    pools: std::sync::Mutex<Vec<(u64, Vec<String>)>>,
     next_pool: AtomicU64,
+}
+
+/// One pool's subscription.
+struct PoolSub {
+    id: u64,
+    subscriptions: Vec<String>,
+    tx: mpsc::UnboundedSender<Arc<Event>>,
 }
 
 impl Bus {
     pub fn new() -> Self {
         Bus {
-            tx: broadcast::channel(1024).0,
-            serial: AtomicU64::new(0),
             pools: std::sync::Mutex::new(Vec::new()),
+            serial: AtomicU64::new(0),
             next_pool: AtomicU64::new(0),
         }
     }
@@ -59,45 +73,46 @@ impl Bus {
 
     /// [`Bus::emit`], with the payload built only if some pool wants the event.
     pub fn emit_with(&self, name: &str, payload: impl FnOnce() -> String) {
-        if !self.wants(name) {
+        let pools = self.pools.lock().unwrap_or_else(|e| e.into_inner());
+        let mut to = pools
+            .iter()
+            .filter(|p| p.subscriptions.iter().any(|s| matches(s, name)))
+            .peekable();
+        if to.peek().is_none() {
             return;
         }
-        let serial = self.serial.fetch_add(1, Ordering::SeqCst);
-        let _ = self.tx.send(Arc::new(Event {
+        let ev = Arc::new(Event {
             name: name.to_owned(),
             payload: payload(),
-            serial,
-        }));
+            serial: self.serial.fetch_add(1, Ordering::SeqCst),
+        });
+        for p in to {
+            // A pool being removed has dropped its receiver: nothing to do.
+            let _ = p.tx.send(ev.clone());
+        }
     }
 
-    /// Whether some pool subscribes to events of type `name`.
-    fn wants(&self, name: &str) -> bool {
-        self.pools
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .any(|(_, subs)| subs.iter().any(|s| matches(s, name)))
-    }
-
-    /// Registers a pool's subscriptions; its id, for [`Bus::unregister`].
-    fn register(&self, subscriptions: Vec<String>) -> u64 {
+    /// Registers a pool's subscriptions: its id, for [`Bus::unregister`],
+    /// and where its events arrive.
+    fn register(&self, subscriptions: Vec<String>) -> (u64, mpsc::UnboundedReceiver<Arc<Event>>) {
         let id = self.next_pool.fetch_add(1, Ordering::SeqCst);
+        let (tx, rx) = mpsc::unbounded_channel();
         self.pools
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push((id, subscriptions));
-        id
+            .push(PoolSub {
+                id,
+                subscriptions,
+                tx,
+            });
+        (id, rx)
     }
 
     fn unregister(&self, id: u64) {
         self.pools
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .retain(|(i, _)| *i != id);
-    }
-
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
-        self.tx.subscribe()
+            .retain(|p| p.id != id);
     }
 }
 
@@ -154,14 +169,17 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-/// Turns a process's output into PROCESS_LOG_* and PROCESS_COMMUNICATION_* events.
+/// A process's output consumer (a supervisor-exec callback sink: called by the
+/// task reading the pipe for every chunk, in order).
+pub type OutputConsumer = Box<dyn FnMut(&OutputChunk) + Send>;
+
 /// With loglevel debug (or lower), supervisord copies every read of a
 /// child's output to the main log: `'name' stdout output:` and the text on
 /// the next lines (an event listener's protocol channel shows the bytes as
-/// Python prints them, `b'READY\n'`).
-pub fn spawn_mainlog_copy(log: Arc<Logger>, handle: &ProcessHandle, name: String, listener: bool) {
-    let name = crate::ini::py_repr(&name);
-    for_each_output(handle, move |chunk| {
+/// Python prints them, `b'READY\n'`). This is that copy, for one stream.
+pub fn mainlog_copy(log: Arc<Logger>, name: &str, listener: bool) -> OutputConsumer {
+    let name = crate::ini::py_repr(name);
+    Box::new(move |chunk| {
         let ch = match chunk.stream {
             Stream::Stdout => "stdout",
             Stream::Stderr => "stderr",
@@ -175,23 +193,7 @@ pub fn spawn_mainlog_copy(log: Arc<Logger>, handle: &ProcessHandle, name: String
             }
         };
         log.debug(&format!("{name} {ch} output:\n{text}"));
-    });
-}
-
-/// Calls `f` on each chunk of a process's output, in a task of its own,
-/// until the process's output channel closes (chunks missed while lagging
-/// behind are skipped).
-pub fn for_each_output(handle: &ProcessHandle, mut f: impl FnMut(OutputChunk) + Send + 'static) {
-    let mut rx = handle.subscribe_output();
-    tokio::spawn(async move {
-        loop {
-            match rx.recv().await {
-                Ok(chunk) => f(chunk),
-                Err(broadcast::error::RecvError::Lagged(_)) => {}
-                Err(_) => return,
-            }
-        }
-    });
+    })
 }
 
 /// Python's `repr()` of a bytes object.
@@ -222,33 +224,32 @@ pub fn py_bytes_repr(data: &[u8]) -> String {
     out
 }
 
-pub fn spawn_output_events(
+/// Turns one stream of a process's output into PROCESS_LOG_* events (if
+/// `log_enabled`) and PROCESS_COMMUNICATION_* events (if `capture_max` > 0).
+pub fn output_events(
     bus: Arc<Bus>,
-    handle: &ProcessHandle,
     process: String,
     group: String,
-    log_enabled: [bool; 2],
-    capture_max: [usize; 2],
-) {
-    // Per stream: whether inside a capture, and what was captured so far.
-    let mut capturing = [false, false];
-    let mut captured: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
-    for_each_output(handle, move |chunk| {
-        let (i, ch, log_event, comm_event) = match chunk.stream {
+    log_enabled: bool,
+    capture_max: usize,
+) -> OutputConsumer {
+    // Whether inside a capture, and what was captured so far.
+    let mut capturing = false;
+    let mut captured: Vec<u8> = Vec::new();
+    Box::new(move |chunk| {
+        let (ch, log_event, comm_event) = match chunk.stream {
             Stream::Stdout => (
-                0,
                 "stdout",
                 "PROCESS_LOG_STDOUT",
                 "PROCESS_COMMUNICATION_STDOUT",
             ),
             Stream::Stderr => (
-                1,
                 "stderr",
                 "PROCESS_LOG_STDERR",
                 "PROCESS_COMMUNICATION_STDERR",
             ),
         };
-        if log_enabled[i] {
+        if log_enabled {
             bus.emit_with(log_event, || {
                 format!(
                     "processname:{process} groupname:{group} pid:{} channel:{ch}\n{}",
@@ -257,18 +258,18 @@ pub fn spawn_output_events(
                 )
             });
         }
-        if capture_max[i] == 0 {
+        if capture_max == 0 {
             return;
         }
         let mut data: &[u8] = &chunk.data;
         while !data.is_empty() {
-            if capturing[i] {
+            if capturing {
                 match find(data, END) {
                     Some(pos) => {
-                        captured[i].extend_from_slice(&data[..pos]);
+                        captured.extend_from_slice(&data[..pos]);
                         data = &data[pos + END.len()..];
-                        capturing[i] = false;
-                        let body = std::mem::take(&mut captured[i]);
+                        capturing = false;
+                        let body = std::mem::take(&mut captured);
                         bus.emit_with(comm_event, || {
                             format!(
                                 "processname:{process} groupname:{group} pid:{}\n{}",
@@ -278,8 +279,8 @@ pub fn spawn_output_events(
                         });
                     }
                     None => {
-                        let room = capture_max[i].saturating_sub(captured[i].len());
-                        captured[i].extend_from_slice(&data[..data.len().min(room)]);
+                        let room = capture_max.saturating_sub(captured.len());
+                        captured.extend_from_slice(&data[..data.len().min(room)]);
                         data = &[];
                     }
                 }
@@ -287,13 +288,13 @@ pub fn spawn_output_events(
                 match find(data, BEGIN) {
                     Some(pos) => {
                         data = &data[pos + BEGIN.len()..];
-                        capturing[i] = true;
+                        capturing = true;
                     }
                     None => data = &[],
                 }
             }
         }
-    });
+    })
 }
 
 /// An event in a pool's buffer, with its pool serial.
@@ -358,6 +359,9 @@ pub struct PoolSpec {
     pub buffer_size: usize,
     /// The listener processes: name and handle.
     pub listeners: Vec<(String, ProcessHandle)>,
+    /// What the listeners write on stdout, with their index in `listeners`
+    /// (from the [`listener_stdout`] consumers).
+    pub stdout: mpsc::UnboundedReceiver<(usize, OutputChunk)>,
     /// Cancelled when the pool is removed.
     pub alive: supervisor_core::CancellationToken,
 }
@@ -370,38 +374,21 @@ pub fn spawn_pool(bus: &Arc<Bus>, log: Arc<Logger>, spec: PoolSpec) {
         subscriptions,
         buffer_size,
         listeners,
+        stdout: mut chunks,
         alive,
     } = spec;
-    let mut events = bus.subscribe();
-    let pool_id = bus.register(subscriptions.clone());
+    let (pool_id, mut events) = bus.register(subscriptions);
     let bus = bus.clone();
-    let (chunk_tx, mut chunks) = tokio::sync::mpsc::unbounded_channel::<(usize, OutputChunk)>();
-    let mut ls: Vec<Listener> = Vec::new();
-    for (i, (name, handle)) in listeners.into_iter().enumerate() {
-        let mut rx = handle.subscribe_output();
-        let tx = chunk_tx.clone();
-        let token = alive.clone();
-        tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    _ = token.cancelled() => return,
-                    r = rx.recv() => match r {
-                        Ok(c) => { if tx.send((i, c)).is_err() { return; } }
-                        Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                        Err(_) => return,
-                    }
-                }
-            }
-        });
-        ls.push(Listener {
+    let mut ls: Vec<Listener> = listeners
+        .into_iter()
+        .map(|(name, handle)| Listener {
             name,
             handle,
             state: ListenerState::Acknowledged,
             buf: Vec::new(),
             pid: 0,
-        });
-    }
-    drop(chunk_tx);
+        })
+        .collect();
     tokio::spawn(async move {
         // Each event with its pool serial, given when the pool accepts it
         // (0, 1, ...) and kept when it is rebuffered.
@@ -414,19 +401,16 @@ pub fn spawn_pool(bus: &Arc<Bus>, log: Arc<Logger>, spec: PoolSpec) {
                     return;
                 }
                 ev = events.recv() => match ev {
-                    Ok(ev) => {
-                        if subscriptions.iter().any(|s| matches(s, &ev.name)) {
-                            if queue.len() >= buffer_size.max(1) {
-                                if let Some((old, _)) = queue.pop_front() {
-                                    log.error(&format!("pool {pool} event buffer overflowed, discarding event {}", old.serial));
-                                }
+                    Some(ev) => {
+                        if queue.len() >= buffer_size.max(1) {
+                            if let Some((old, _)) = queue.pop_front() {
+                                log.error(&format!("pool {pool} event buffer overflowed, discarding event {}", old.serial));
                             }
-                            queue.push_back((ev, next_poolserial));
-                            next_poolserial += 1;
                         }
+                        queue.push_back((ev, next_poolserial));
+                        next_poolserial += 1;
                     }
-                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                    Err(_) => {
+                    None => {
                         bus.unregister(pool_id);
                         return;
                     }
@@ -495,6 +479,18 @@ pub fn spawn_pool(bus: &Arc<Bus>, log: Arc<Logger>, spec: PoolSpec) {
             }
         }
     });
+}
+
+/// The consumer of listener `index`'s stdout: hands each chunk to its pool
+/// ([`PoolSpec::stdout`]).
+pub fn listener_stdout(
+    index: usize,
+    pool: mpsc::UnboundedSender<(usize, OutputChunk)>,
+) -> OutputConsumer {
+    // A pool being removed has dropped its receiver: nothing to do.
+    Box::new(move |chunk| {
+        let _ = pool.send((index, chunk.clone()));
+    })
 }
 
 /// Consumes what a listener wrote: `READY\n` makes it ready; `RESULT n\n` + n bytes

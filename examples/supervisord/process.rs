@@ -27,10 +27,12 @@ use supervisor_core::{
     BackoffPolicy, BoxError, Child, Context, NodeInfo, NodeState, Restart, Runnable,
 };
 use supervisor_exec::{
-    Command, LogFile, Output, ProcessHandle, ProcessState, ProcessStatus, Readiness, UnixSignal,
+    Command, LogFile, Output, ProcessHandle, ProcessState, ProcessStatus, Readiness, Stream,
+    UnixSignal,
 };
 
 use crate::config::{AutoRestart, ProcessConfig, StreamConfig};
+use crate::events::OutputConsumer;
 
 /// supervisord's process states (`supervisor.states.ProcessStates`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -291,8 +293,9 @@ pub struct SpawnEnv<'a> {
     pub stderr_path: Option<&'a PathBuf>,
     /// An event listener: stdout is the protocol channel, not a log.
     pub listener: bool,
-    /// The main log copies child output (loglevel debug or lower).
-    pub mainlog_copy: bool,
+    /// The consumers of each output stream (called for every chunk, in
+    /// order: main log copy, output events, syslog, a pool's listener).
+    pub consumers: &'a dyn Fn(Stream) -> Vec<OutputConsumer>,
     /// `[supervisord] strip_ansi`: escapes are removed from the output.
     pub strip_ansi: bool,
 }
@@ -331,7 +334,16 @@ pub fn build(cfg: &ProcessConfig, env: &SpawnEnv<'_>) -> Built {
     if let Some(mask) = cfg.umask {
         cmd = cmd.umask(mask);
     }
-    let file = |path: Option<&PathBuf>, s: &StreamConfig| {
+    // The consumers of the output are callback sinks, which lose nothing: a
+    // slow one makes the child wait on its pipe, as supervisord (synchronous)
+    // does. Each belongs to the command, so it carries on over restarts.
+    let with_consumers = |mut out: Output, stream: Stream| {
+        for f in (env.consumers)(stream) {
+            out = out.callback(f);
+        }
+        out
+    };
+    let file = |path: Option<&PathBuf>, s: &StreamConfig, stream: Stream| {
         let mut out = Output::new().strip_ansi(env.strip_ansi);
         if let Some(p) = path {
             out = out.file(
@@ -340,29 +352,22 @@ pub fn build(cfg: &ProcessConfig, env: &SpawnEnv<'_>) -> Built {
                     .backups(s.logfile_backups.clamp(0, u32::MAX as i64) as u32),
             );
         }
-        // PROCESS_LOG_* and PROCESS_COMMUNICATION_* events, syslog and the
-        // main log's copy read the output channel.
-        if s.events_enabled || s.capture_maxbytes > 0 || s.syslog || env.mainlog_copy {
-            out = out.channel();
-        }
-        out
+        with_consumers(out, stream)
     };
-    let watched =
-        wants_output_events(cfg) || cfg.stdout.syslog || cfg.stderr.syslog || env.mainlog_copy;
-    // The output channel's ring is allocated up front: keep it minimal unless a
-    // listener pool or the output events read it.
     let stdout = if env.listener {
-        Output::new().channel()
+        with_consumers(Output::new(), Stream::Stdout)
     } else {
-        file(env.stdout_path, &cfg.stdout)
+        file(env.stdout_path, &cfg.stdout, Stream::Stdout)
     };
+    // Nothing subscribes to the output channel: its ring, allocated up front,
+    // is kept minimal.
     cmd = cmd
-        .output_channel_capacity(if env.listener || watched { 256 } else { 1 })
+        .output_channel_capacity(1)
         .stdin(true)
         .stdout(stdout)
         .merge_stderr(cfg.redirect_stderr);
     if !cfg.redirect_stderr {
-        cmd = cmd.stderr(file(env.stderr_path, &cfg.stderr));
+        cmd = cmd.stderr(file(env.stderr_path, &cfg.stderr, Stream::Stderr));
     }
     let readiness = if cfg.startsecs <= 0 {
         Readiness::Immediate
@@ -398,13 +403,6 @@ pub fn build(cfg: &ProcessConfig, env: &SpawnEnv<'_>) -> Built {
         .stable_after(Duration::ZERO)
         .grace(grace);
     Built { child, handle }
-}
-
-/// Whether the process's output feeds PROCESS_LOG or PROCESS_COMMUNICATION events.
-pub fn wants_output_events(cfg: &ProcessConfig) -> bool {
-    [&cfg.stdout, &cfg.stderr]
-        .iter()
-        .any(|s| s.events_enabled || s.capture_maxbytes > 0)
 }
 
 /// supervisord's state of a process from its node (if it was ever started)

@@ -8,8 +8,6 @@
 use std::os::unix::net::UnixDatagram;
 use std::sync::{Mutex, OnceLock};
 
-use supervisor_exec::{ProcessHandle, Stream};
-
 fn socket_path() -> String {
     std::env::var("SUPERVISORD_SYSLOG_SOCKET").unwrap_or_else(|_| "/dev/log".to_owned())
 }
@@ -57,17 +55,9 @@ fn send_datagram(sock: &mut Option<UnixDatagram>, datagram: &str) -> bool {
     true
 }
 
-/// Sends a process's output to syslog for the channels with `*_syslog=true`,
-/// as `name line` (supervisord's format `<name> %(message)s`, per read).
-pub fn spawn_child_syslog(handle: &ProcessHandle, name: String, channels: [bool; 2]) {
+/// Sends a stream of a process's output to syslog (for `*_syslog=true`), as
+/// `name line` (supervisord's format `<name> %(message)s`, per read).
+pub fn child_syslog(name: &str) -> crate::events::OutputConsumer {
     let prefix = format!("{name} ");
-    crate::events::for_each_output(handle, move |chunk| {
-        let on = match chunk.stream {
-            Stream::Stdout => channels[0],
-            Stream::Stderr => channels[1],
-        };
-        if on {
-            send_lines(&prefix, &String::from_utf8_lossy(&chunk.data));
-        }
-    });
+    Box::new(move |chunk| send_lines(&prefix, &String::from_utf8_lossy(&chunk.data)))
 }

@@ -460,6 +460,59 @@ pub const LISTENER_PY: &str = "import sys\n\
      \x20   open(log, 'a').write(head + h['eventname'] + ' ' + data.replace('\\n', ' ') + '\\n')\n\
      \x20   sys.stdout.write('RESULT %d\\n%s' % (len(res), res)); sys.stdout.flush()\n";
 
+/// A syslog socket for the daemon (`SUPERVISORD_SYSLOG_SOCKET`), read by a
+/// thread of its own from the moment it is bound: supervisord, like
+/// syslog(3), blocks while the socket's queue (`net.unix.max_dgram_qlen`
+/// datagrams) is full, so a test must not leave it unread. Stops reading on
+/// drop.
+pub struct Syslog {
+    pub path: PathBuf,
+    messages: Arc<Mutex<Vec<String>>>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Syslog {
+    /// Binds `path`; `pace` (if not zero) is a pause after each datagram
+    /// received: a syslog slower than the daemon.
+    pub fn bind(path: PathBuf, pace: Duration) -> Syslog {
+        let sock = std::os::unix::net::UnixDatagram::bind(&path).expect("bind the syslog socket");
+        sock.set_read_timeout(Some(Duration::from_millis(50)))
+            .expect("set_read_timeout");
+        let messages = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (sink, stopped) = (messages.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut buf = vec![0u8; 64 * 1024];
+            while !stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                if let Ok(n) = sock.recv(&mut buf) {
+                    sink.lock()
+                        .unwrap()
+                        .push(String::from_utf8_lossy(&buf[..n]).into_owned());
+                    if !pace.is_zero() {
+                        std::thread::sleep(pace);
+                    }
+                }
+            }
+        });
+        Syslog {
+            path,
+            messages,
+            stop,
+        }
+    }
+
+    /// The messages received so far, in order.
+    pub fn messages(&self) -> Vec<String> {
+        self.messages.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Syslog {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 /// The text of `<name>member</name><value><T>text</T></value>` in a response.
 pub fn extract_member(xml: &str, member: &str) -> Option<String> {
     let i = xml.find(&format!("<name>{member}</name>"))?;
