@@ -42,6 +42,7 @@ fn same_output_and_exit_codes_as_python_supervisorctl() {
         "reread",
         "version",
         "clear nosuch",
+        "clear nogroup:* grp:* grp: None:*",
         "remove nosuch",
         "add nosuch",
         "update nosuch",

@@ -420,6 +420,24 @@ fn s(v: &Value, k: &str) -> String {
     }
 }
 
+/// supervisorctl's `make_namespec(group, name)` where the name may be Python's
+/// None (a whole group, from `split_namespec("g:*")`): then always `g:None`.
+fn py_namespec(group: &str, name: Option<&str>) -> String {
+    match name {
+        Some(name) => make_namespec(group, name),
+        None => format!("{group}:None"),
+    }
+}
+
+/// The namespec of a result struct (`group`, and `name` unless it is None).
+fn result_namespec(r: &Value) -> String {
+    let name = match r.get("name") {
+        Some(Value::String(n)) => Some(n.as_str()),
+        _ => None,
+    };
+    py_namespec(&s(r, "group"), name)
+}
+
 fn i(v: &Value, k: &str) -> i64 {
     v.get(k).and_then(|x| x.as_i64()).unwrap_or(0)
 }
@@ -700,7 +718,7 @@ impl Ctl {
     }
 
     fn start_result(r: &Value) -> String {
-        let name = make_namespec(&s(r, "group"), &s(r, "name"));
+        let name = result_namespec(r);
         let what = match i(r, "status") as i32 {
             BAD_NAME => "no such process",
             NO_FILE => "no such file",
@@ -715,7 +733,7 @@ impl Ctl {
     }
 
     fn signal_result(r: &Value, success: &str) -> String {
-        let name = make_namespec(&s(r, "group"), &s(r, "name"));
+        let name = result_namespec(r);
         let what = match i(r, "status") as i32 {
             BAD_NAME => "no such process",
             BAD_SIGNAL => "bad signal name",
@@ -736,7 +754,7 @@ impl Ctl {
     }
 
     fn clear_result(r: &Value) -> String {
-        let name = make_namespec(&s(r, "group"), &s(r, "name"));
+        let name = result_namespec(r);
         match i(r, "status") as i32 {
             BAD_NAME => format!("{name}: ERROR (no such process)"),
             FAILED => format!("{name}: ERROR (failed)"),
@@ -744,11 +762,14 @@ impl Ctl {
         }
     }
 
-    fn fault_struct(f: &xmlrpc::Fault, group: &str, name: &str) -> Value {
-        xmlrpc::StructBuilder::new()
-            .field("status", f.code)
-            .field("name", name)
-            .field("group", group)
+    /// The result struct supervisorctl makes of a fault for one name; `name`
+    /// `None` (a whole group, `g:*`) leaves the member out, as Python's None.
+    fn fault_struct(f: &xmlrpc::Fault, group: &str, name: Option<&str>) -> Value {
+        let mut b = xmlrpc::StructBuilder::new().field("status", f.code);
+        if let Some(name) = name {
+            b = b.field("name", name);
+        }
+        b.field("group", group)
             .field("description", f.message.as_str())
             .build()
     }
@@ -850,21 +871,18 @@ impl Ctl {
                     Some(&g),
                     act.bad_group_exit,
                 ),
-                (p, _) => {
-                    let p = p.unwrap_or_default();
-                    match self.call(act.one, &params(name)) {
-                        Ok(_) => {
-                            let m = format!("{}: {}", make_namespec(&g, &p), act.done);
-                            self.output(&m)
-                        }
-                        Err(CallError::Fault(f)) => {
-                            let line = (act.fmt)(&Self::fault_struct(&f, &g, &p));
-                            self.output(&line);
-                            self.set_exit_from_fault(f.code, act.ignored);
-                        }
-                        Err(e) => self.fail(e),
+                (p, _) => match self.call(act.one, &params(name)) {
+                    Ok(_) => {
+                        let m = format!("{}: {}", py_namespec(&g, p.as_deref()), act.done);
+                        self.output(&m)
                     }
-                }
+                    Err(CallError::Fault(f)) => {
+                        let line = (act.fmt)(&Self::fault_struct(&f, &g, p.as_deref()));
+                        self.output(&line);
+                        self.set_exit_from_fault(f.code, act.ignored);
+                    }
+                    Err(e) => self.fail(e),
+                },
             }
         }
     }
