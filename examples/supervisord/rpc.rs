@@ -996,9 +996,8 @@ async fn supervisor(d: &Arc<Daemon>, name: &str, params: Vec<Value>) -> RpcResul
                     let shown = match other {
                         Value::Int(i) => i.to_string(),
                         Value::Bool(b) => (if *b { "True" } else { "False" }).to_owned(),
-                        // Python's str(float) keeps a ".0" on whole numbers.
-                        Value::Double(x) if x.fract() == 0.0 && x.is_finite() => format!("{x:.1}"),
-                        Value::Double(x) => x.to_string(),
+                        // Python's str(float) is its repr: `100.0`, `1e+16`, `1e-05`.
+                        Value::Double(x) => crate::xmlrpc::python_float_repr(*x),
                         _ => String::new(),
                     };
                     return Err(fault(faults::INCORRECT_PARAMETERS, shown));

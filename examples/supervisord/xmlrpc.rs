@@ -1251,7 +1251,7 @@ fn write_base64(out: &mut Vec<u8>, bytes: &[u8]) {
 /// Python's `repr(float)`: the shortest digits that read back exactly, in positional
 /// notation when the decimal exponent is in -4..16 (with at least one digit after the
 /// point), else as `d.ddde+XX` with a signed exponent of at least two digits.
-fn python_float_repr(d: f64) -> String {
+pub fn python_float_repr(d: f64) -> String {
     if d.is_nan() {
         return "nan".to_owned();
     }
