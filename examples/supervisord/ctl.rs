@@ -438,6 +438,21 @@ fn result_namespec(r: &Value) -> String {
     py_namespec(&s(r, "group"), name)
 }
 
+/// Python's `repr()` (and `str()`) of an `xmlrpc.client.Fault`: `<Fault 10: 'text'>`,
+/// the text quoted as Python quotes a string.
+fn py_fault_repr(f: &xmlrpc::Fault) -> String {
+    format!("<Fault {}: {}>", f.code, crate::ini::py_repr(&f.message))
+}
+
+/// What supervisorctl prints for a fault a command does not handle (its
+/// `onecmd` catches the exception: `error: <type>, <value>: file: ... line: ...`).
+fn uncaught_fault(f: &xmlrpc::Fault) -> String {
+    format!(
+        "error: <class 'xmlrpc.client.Fault'>, {}: file: supervisorctl line: 1",
+        py_fault_repr(f)
+    )
+}
+
 fn i(v: &Value, k: &str) -> i64 {
     v.get(k).and_then(|x| x.as_i64()).unwrap_or(0)
 }
@@ -526,7 +541,7 @@ impl Ctl {
                 self.output(&m)
             }
             CallError::Fault(f) => {
-                let m = format!("error: <class 'xmlrpc.client.Fault'>, <Fault {}: '{}'>: file: supervisorctl line: 1", f.code, f.message);
+                let m = uncaught_fault(&f);
                 self.output(&m)
             }
             CallError::Status(status) => {
@@ -965,13 +980,7 @@ impl Ctl {
                 return;
             }
         };
-        let py_fault = |f: &xmlrpc::Fault| {
-            format!(
-                "ERROR: <Fault {}: {}>",
-                f.code,
-                crate::ini::py_repr(&f.message)
-            )
-        };
+        let py_fault = |f: &xmlrpc::Fault| format!("ERROR: {}", py_fault_repr(f));
         match self.call("supervisor.getProcessInfo", &[name.into()]) {
             Ok(info) if i(&info, "state") == 20 => {}
             Ok(_) => {
@@ -1648,6 +1657,31 @@ mod tests {
         assert_eq!(base64(b"user:123"), "dXNlcjoxMjM=");
         assert_eq!(base64(b"ab"), "YWI=");
         assert_eq!(base64(b"abc"), "YWJj");
+    }
+
+    #[test]
+    fn faults_print_as_python_prints_them() {
+        // Expected values from Python 3.11: '%s' % xmlrpc.client.Fault(10, text),
+        // which supervisorctl's onecmd prints for a fault nothing handles.
+        let cases = [
+            ("BAD_NAME: it's", r#"<Fault 10: "BAD_NAME: it's">"#),
+            ("FAILED: a\nb", r"<Fault 10: 'FAILED: a\nb'>"),
+            ("plain", "<Fault 10: 'plain'>"),
+            ("q'\"", r#"<Fault 10: 'q\'"'>"#),
+            ("é\u{1}", r"<Fault 10: 'é\x01'>"),
+        ];
+        for (text, want) in cases {
+            let f = xmlrpc::Fault {
+                code: 10,
+                message: text.to_owned(),
+            };
+            assert_eq!(
+                uncaught_fault(&f),
+                format!(
+                    "error: <class 'xmlrpc.client.Fault'>, {want}: file: supervisorctl line: 1"
+                )
+            );
+        }
     }
 
     #[test]
