@@ -353,3 +353,65 @@ fn tail_f_and_maintail_f_stream() {
         );
     }
 }
+
+/// Without `-c`, supervisorctl looks for `etc/supervisord.conf` and
+/// `supervisord.conf` next to the directory of its executable before
+/// `supervisord.conf` in the working directory (and then `etc/`, `/etc/`,
+/// `/etc/supervisor/`): which file it read shows in the server URL of the
+/// connection error.
+#[test]
+fn config_search_path_starts_next_to_the_executable() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let conf = |path: &std::path::Path, sock: &str| {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(
+            path,
+            format!(
+                "[supervisorctl]\nserverurl=unix://{}/{sock}\n",
+                root.display()
+            ),
+        )
+        .unwrap();
+    };
+    // A copy (not a link: the executable's own path is what counts) in
+    // <root>/bin, and the Python one next to it when there is one.
+    std::fs::create_dir(root.join("bin")).unwrap();
+    let mut ctls = vec![root.join("bin/supervisorctl")];
+    std::fs::copy(support::example_bin("supervisorctl"), &ctls[0]).unwrap();
+    if let Some(py) = support::python_ctl() {
+        ctls.push(root.join("bin/py-supervisorctl"));
+        std::fs::copy(py, &ctls[1]).unwrap();
+    }
+    let work = root.join("work");
+    conf(&root.join("etc/supervisord.conf"), "etc.sock");
+    conf(&root.join("supervisord.conf"), "top.sock");
+    conf(&work.join("supervisord.conf"), "cwd.sock");
+    let status = |ctl: &std::path::Path| {
+        support::run(
+            std::process::Command::new(ctl)
+                .arg("status")
+                .current_dir(&work),
+        )
+    };
+    for (remove, sock) in [
+        (None, "etc.sock"),
+        (Some("etc/supervisord.conf"), "top.sock"),
+        (Some("supervisord.conf"), "cwd.sock"),
+    ] {
+        if let Some(path) = remove {
+            std::fs::remove_file(root.join(path)).unwrap();
+        }
+        for ctl in &ctls {
+            assert_eq!(
+                status(ctl),
+                (
+                    format!("unix://{}/{sock} no such file\n", root.display()),
+                    4
+                ),
+                "{}",
+                ctl.display()
+            );
+        }
+    }
+}

@@ -1407,6 +1407,34 @@ fn set_pair(pairs: &mut Vec<(String, String)>, k: String, v: String) {
     }
 }
 
+/// Where supervisord and supervisorctl look for their configuration when `-c`
+/// is not given, in order (`Options.searchpaths` in supervisor/options.py):
+/// `etc/supervisord.conf` and `supervisord.conf` in the parent of the
+/// executable's directory (Python takes it from `argv[0]`; here it is the
+/// running executable), then `supervisord.conf` and `etc/supervisord.conf`
+/// in the working directory, `/etc/supervisord.conf` and
+/// `/etc/supervisor/supervisord.conf`.
+pub fn config_search_paths() -> Vec<PathBuf> {
+    let mut paths = Vec::with_capacity(6);
+    if let Ok(exe) = std::env::current_exe() {
+        // os.path.dirname(os.path.dirname(argv0)): "/" stays "/".
+        let dir = exe.parent().unwrap_or(Path::new("/"));
+        let here = dir.parent().unwrap_or(dir);
+        paths.push(here.join("etc").join("supervisord.conf"));
+        paths.push(here.join("supervisord.conf"));
+    }
+    paths.extend(
+        [
+            "supervisord.conf",
+            "etc/supervisord.conf",
+            "/etc/supervisord.conf",
+            "/etc/supervisor/supervisord.conf",
+        ]
+        .map(PathBuf::from),
+    );
+    paths
+}
+
 // ---------------------------------------------------------------------------
 // Process names (the daemon's RPC interface and supervisorctl)
 // ---------------------------------------------------------------------------

@@ -1578,15 +1578,9 @@ pub fn main(args: Vec<OsString>) -> i32 {
     let rest = &args[i.min(args.len())..];
     let env: HashMap<String, String> = std::env::vars().collect();
     let path = conf.or_else(|| {
-        [
-            "supervisord.conf",
-            "etc/supervisord.conf",
-            "/etc/supervisord.conf",
-            "/etc/supervisor/supervisord.conf",
-        ]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
+        config::config_search_paths()
+            .into_iter()
+            .find(|p| p.exists())
     });
     let mut serverurl = "http://localhost:9001".to_owned();
     let (mut cu, mut cp) = (None, None);

@@ -189,21 +189,12 @@ fn usage_error(argv0: &str, msg: &str) -> i32 {
     2
 }
 
-/// supervisord's config search path when `-c` is not given.
+/// supervisord's config file when `-c` is not given: the first of
+/// [`config::config_search_paths`] that exists.
 fn find_config() -> Option<PathBuf> {
-    let exe_dir = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.parent().map(Path::to_path_buf));
-    let mut paths = Vec::new();
-    if let Some(d) = exe_dir {
-        paths.push(d.join("../etc/supervisord.conf"));
-        paths.push(d.join("../supervisord.conf"));
-    }
-    paths.push(PathBuf::from("supervisord.conf"));
-    paths.push(PathBuf::from("etc/supervisord.conf"));
-    paths.push(PathBuf::from("/etc/supervisord.conf"));
-    paths.push(PathBuf::from("/etc/supervisor/supervisord.conf"));
-    paths.into_iter().find(|p| p.exists())
+    config::config_search_paths()
+        .into_iter()
+        .find(|p| p.exists())
 }
 
 /// Loads the configuration with the command line applied.
@@ -398,10 +389,14 @@ fn run(cli: Cli, argv0: &str) -> i32 {
     let path = match cli.configuration.clone().or_else(find_config) {
         Some(p) => p,
         None => {
+            let paths: Vec<String> = config::config_search_paths()
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
             return usage_error(
                 argv0,
-                "No config file found at default paths (../etc/supervisord.conf, ../supervisord.conf, supervisord.conf, etc/supervisord.conf, /etc/supervisord.conf, /etc/supervisor/supervisord.conf); use the -c option to specify a config file at a different path",
-            )
+                &format!("No config file found at default paths ({}); use the -c option to specify a config file at a different path", paths.join(", ")),
+            );
         }
     };
     let path = std::path::absolute(&path).unwrap_or(path);
