@@ -324,7 +324,8 @@ pub async fn ab_measure(
             }
         }
         let (t0, tc, ta, tb) = (t0.unwrap(), tc.unwrap(), ta.unwrap(), tb.unwrap());
-        assert!(tc >= t0 && ta >= tc, "ordering violated");
+        // The group restarts as one: neither new member before the old A returned.
+        assert!(tc >= t0 && ta >= tc && tb >= tc, "ordering violated");
         lat.push(ta.max(tb) - t0);
     }
     lat

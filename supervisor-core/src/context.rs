@@ -173,8 +173,10 @@ impl Context {
     }
 
     /// Starts children as one group: if any member dies, the others are
-    /// cancelled, and all of them are restarted (OTP's `one_for_all` within
-    /// the group, `one_for_one` between groups). Members start in the order given.
+    /// cancelled, and once every member has returned, all of them are
+    /// restarted (OTP's `one_for_all` within the group, `one_for_one` between
+    /// groups): a new run of a member never overlaps the old run of another.
+    /// Members start in the order given.
     ///
     /// # Errors
     ///

@@ -16,7 +16,7 @@
 //!   subtree and its group siblings are cancelled. The supervisor's
 //!   **necromancer** then restarts the smallest set of largest subtrees that are
 //!   entirely ended: a node that died after its backoff, a node that was only
-//!   cancelled at once.
+//!   cancelled at once; the members of a group once all of them have ended.
 //!
 //! On top of that model (the Monogon supervisor's, 2020), nodes have OTP
 //! [restart policies](Restart), backoff with jitter and a cap that resets only

@@ -25,18 +25,22 @@
 //! It runs after each batch of messages, only on the nodes the batch touched
 //! (a node that ended, or was marked dead), never on the whole tree:
 //!
-//! 1. From each touched node, walk up to the root and find the *topmost*
-//!    node that wants a restart.
-//! 2. Restart it if it is ready (nothing in its subtree runs) and its parent
-//!    is not cancelled. This restarts the smallest set of largest fully-dead
-//!    subtrees: a wanting node below another wanting node is never chosen,
-//!    because the upper one will rebuild it.
+//! 1. From each touched node, walk up over the ancestors that its exit
+//!    drained (nothing runs in their subtrees any more).
+//! 2. For each of them, if nothing runs in its group either, restart every
+//!    member of the group that wants a restart and whose parent is not
+//!    cancelled. A group thus restarts as one, as in OTP's `one_for_all`: no
+//!    member starts again while another member's last run still runs. And
+//!    since a cancelled parent means an ancestor wants a restart (invariant
+//!    5), this restarts the smallest set of largest fully-dead subtrees: a
+//!    wanting node below another wanting node is never chosen, because the
+//!    upper one will rebuild it.
 //! 3. A node that died waits for its backoff (a timer of this task); a node
-//!    that was only cancelled restarts at once. When the timer fires, phase 2's
-//!    conditions are checked again.
+//!    that was only cancelled restarts at once. When the timer fires, the node
+//!    must still be ready and its parent not cancelled.
 //!
-//! The cost of one death is O(depth + size of the restarted subtree),
-//! whatever the size of the rest of the tree.
+//! The cost of one death is O(depth + size of its group + size of the
+//! restarted subtrees), whatever the size of the rest of the tree.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
@@ -460,10 +464,6 @@ impl Processor {
         }
         self.by_dn.remove(&node.dn);
         self.free.push(idx);
-    }
-
-    fn ancestors_inclusive(&self, idx: u32) -> impl Iterator<Item = u32> + '_ {
-        std::iter::successors(Some(idx), move |&i| self.node(i).parent)
     }
 
     fn emit(&self, dn: &Arc<str>, kind: EventKind) {
@@ -1132,20 +1132,51 @@ impl Processor {
                 return;
             }
         }
+        // A touched node, and each ancestor its exit drained (nothing runs in
+        // its subtree any more), may have drained its group: then the group
+        // restarts, as one (OTP's one_for_all: no member starts again while a
+        // member's last run still runs).
         while let Some(idx) = self.dirty.pop() {
-            if !self.exists(idx) {
-                continue;
-            }
-            let top = self
-                .ancestors_inclusive(idx)
-                .filter(|&i| self.wants(self.node(i)))
-                .last();
-            if let Some(t) = top {
-                let node = self.node(t);
-                if node.restart.is_none() && node.subtree_running == 0 && self.parent_alive(t) {
-                    self.schedule(t);
+            let mut cur = Some(idx).filter(|&i| self.exists(i));
+            while let Some(a) = cur {
+                if self.node(a).subtree_running != 0 {
+                    break;
                 }
+                self.restart_group_of(a);
+                cur = self.node(a).parent;
             }
+        }
+    }
+
+    /// Schedules the restart of every member of `idx`'s group that wants one,
+    /// if nothing runs in the group. A member whose parent is cancelled is
+    /// left to the restart of the ancestor that wants it (so only the largest
+    /// subtrees restart).
+    fn restart_group_of(&mut self, idx: u32) {
+        if self
+            .group_of(idx)
+            .iter()
+            .any(|&m| self.node(m).subtree_running > 0)
+        {
+            return;
+        }
+        for k in 0..self.group_of(idx).len() {
+            let Some(&m) = self.group_of(idx).get(k) else {
+                break;
+            };
+            let node = self.node(m);
+            if self.wants(node) && node.restart.is_none() && self.parent_alive(m) {
+                self.schedule(m);
+            }
+        }
+    }
+
+    /// The members of a node's group, itself included (the root: itself).
+    fn group_of(&self, idx: u32) -> &[u32] {
+        let node = self.node(idx);
+        match node.parent {
+            Some(p) => &self.node(p).groups[node.group].members,
+            None => std::slice::from_ref(&ROOT),
         }
     }
 
@@ -1306,6 +1337,10 @@ impl Processor {
             let parent = self.node_mut(p);
             parent.children.retain(|&c| c != idx);
             parent.groups[g].members.retain(|&c| c != idx);
+            // The rest of its group may have been waiting for it.
+            if let Some(&m) = self.node(p).groups[g].members.first() {
+                self.dirty.push(m);
+            }
         }
         self.forget(idx, node);
         // A node added again under a removed DN starts afresh: forget the
@@ -1469,8 +1504,16 @@ impl Processor {
         let mut stack = vec![ROOT];
         while let Some(i) = stack.pop() {
             let n = self.node(i);
-            let blocked_on = if self.wants(n) && n.subtree_running > 0 {
-                self.running_in(i)
+            // What a node that wants a restart waits for: its own subtree,
+            // or its group's.
+            let blocked_on = if self.wants(n) {
+                let group = self.group_of(i);
+                let mut on = self.running_in(i);
+                group
+                    .iter()
+                    .filter(|&&m| m != i)
+                    .for_each(|&m| on.extend(self.running_in(m)));
+                on
             } else {
                 Vec::new()
             };

@@ -169,10 +169,11 @@ async fn events_of_a_death_and_restart_come_in_order() {
         [
             "b exited DEAD",
             "a cancelling",
-            "b restart in 1s",
+            // The group restarts as one: once its last member returned.
             "a exited CANCELED",
             "a restart in 0ns",
             "a started #1",
+            "b restart in 1s",
             "b started #1",
         ]
     );

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use supervisor_core::testing::{Harness, Puppet};
-use supervisor_core::{Child, Context, EventKind, Exit, NodeState, Runnable, Signal, Supervisor};
+use supervisor_core::{
+    BackoffPolicy, Child, Context, EventKind, Exit, NodeState, Runnable, Signal, Supervisor,
+};
 use support::*;
 use tokio::time::Instant;
 
@@ -431,4 +433,69 @@ async fn blocking_child_becomes_zombie_and_parent_still_restarts() {
     assert_eq!(snap.zombies, 1, "the stray task is still counted");
     assert_eq!(snap.get("root.x").unwrap().restarts, 1);
     sup.shutdown(Duration::from_secs(5)).await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn group_restarts_only_when_every_member_has_returned() {
+    // {slow, b}: b dies; slow takes an hour to honour its cancellation. As in
+    // OTP's one_for_all, the new b must not run beside the old slow.
+    let (slow, b) = (Puppet::ignoring_cancel(), Puppet::new());
+    let (rs, rb) = (slow.runnable(), b.runnable());
+    let h = Harness::new(root_with_group(move || {
+        vec![
+            Child::new("slow", rs.clone()).grace(Duration::from_secs(3600)),
+            Child::new("b", rb.clone()).backoff(BackoffPolicy::immediate()),
+        ]
+    }));
+    slow.healthy().await.unwrap();
+    b.healthy().await.unwrap();
+    b.die().await;
+    slow.wait_cancels(1).await;
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(b.starts(), 1, "b restarted while its sibling still runs");
+    let snap = h.snapshot().await.unwrap();
+    assert_eq!(snap.get("root.b").unwrap().state, NodeState::Dead);
+    assert_eq!(snap.get("root.b").unwrap().blocked_on, ["root.slow"]);
+
+    slow.finish().await;
+    h.settled().await;
+    assert_eq!((slow.starts(), b.starts()), (2, 2));
+    b.healthy().await.unwrap();
+    assert_eq!(h.state("root.b").await, Some(NodeState::Healthy));
+}
+
+#[tokio::test(start_paused = true)]
+async fn group_waits_for_the_subtree_of_a_member_that_is_not_restarted() {
+    // {x (temporary) -> slow, k}: k dies; x returns at once but its child
+    // takes an hour. k restarts when the last task of its group's subtrees
+    // returns, though nothing there wants a restart itself.
+    let (slow, x, k) = (Puppet::ignoring_cancel(), Puppet::new(), Puppet::new());
+    let (rs, rx, rk) = (slow.runnable(), x.runnable(), k.runnable());
+    let xr = move |ctx: Context| {
+        let (rs, rx) = (rs.clone(), rx.clone());
+        async move {
+            ctx.run_child(Child::new("slow", rs).grace(Duration::from_secs(3600)))
+                .await?;
+            rx.run(ctx).await
+        }
+    };
+    let h = Harness::new(root_with_group(move || {
+        vec![
+            Child::new("x", xr.clone()).restart(supervisor_core::Restart::Temporary),
+            Child::new("k", rk.clone()).backoff(BackoffPolicy::immediate()),
+        ]
+    }));
+    slow.healthy().await.unwrap();
+    x.healthy().await.unwrap();
+    k.healthy().await.unwrap();
+    k.die().await;
+    x.wait_cancels(1).await;
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(k.starts(), 1, "k restarted while root.x.slow still runs");
+    let snap = h.snapshot().await.unwrap();
+    assert_eq!(snap.get("root.k").unwrap().blocked_on, ["root.x.slow"]);
+
+    slow.finish().await;
+    h.settled().await;
+    assert_eq!((x.starts(), slow.starts(), k.starts()), (1, 1, 2));
 }
