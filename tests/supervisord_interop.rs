@@ -347,6 +347,26 @@ fn inet_server_basic_auth() {
     );
     assert_ne!(code, 0);
     assert!(out.contains("401"), "{out}");
+    // Credentials that are not valid base64 (here unpadded: Python's
+    // base64.decodebytes refuses them) are a bad request, as in supervisord.
+    let status_line = |auth: &str| {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(WAIT)).unwrap();
+        write!(
+            s,
+            "POST /RPC2 HTTP/1.0\r\nAuthorization: {auth}\r\nContent-Length: 0\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out);
+        out.lines().next().unwrap_or_default().to_owned()
+    };
+    assert_eq!(status_line("Basic dXNlcjoxMjM"), "HTTP/1.0 400 Bad Request");
+    assert_eq!(
+        status_line("Basic dXNlcjoxMjQ="),
+        "HTTP/1.0 401 Unauthorized"
+    );
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! The HTTP servers (`[unix_http_server]`, `[inet_http_server]`) with hyper 1:
 //! `POST /RPC2` (XML-RPC), `GET /logtail/<name>[/<channel>]` and `GET /mainlogtail`
 //! (streamed, chunked, as `supervisorctl tail -f`/`maintail -f` read them), HTTP
-//! Basic auth per server (plain or `{SHA}` passwords; 401 otherwise), 400 for a
+//! Basic auth per server (plain or `{SHA}` passwords; 401 otherwise, 400 for
+//! credentials that are not base64 as Python decodes it), 400 for a
 //! body that is not XML-RPC, and the web UI (`web.rs`: `/`, `/index.html`, `/tail.html`,
 //! `/ok.html`, the stylesheet and images) behind the same auth. A bad request never
 //! ends a connection task with a panic.
@@ -31,36 +32,58 @@ pub struct Auth {
     pub password: String,
 }
 
+/// What an `Authorization` header gets from a server with credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AuthCheck {
+    Allowed,
+    /// 401: no header, another scheme, or wrong credentials.
+    Refused,
+    /// 400: Basic credentials that are not base64 of UTF-8 (medusa's
+    /// "malformed authorization info").
+    Malformed,
+}
+
 impl Auth {
-    fn check(&self, header: Option<&str>) -> bool {
-        let Some(h) = header else { return false };
-        let Some(b64) = h
-            .strip_prefix("Basic ")
-            .or_else(|| h.strip_prefix("basic "))
-        else {
-            return false;
+    /// medusa's `auth_handler`: the header is `<scheme> <cookie>`; a `basic`
+    /// scheme (any case) has its cookie decoded by `base64.decodebytes`, and
+    /// a cookie that does not decode (to UTF-8) is a bad request.
+    fn check(&self, header: Option<&str>) -> AuthCheck {
+        let Some((scheme, cookie)) = header.and_then(|h| h.split_once(' ')) else {
+            return AuthCheck::Refused;
         };
-        let Some(raw) = base64_decode(b64.trim()) else {
-            return false;
-        };
-        let raw = String::from_utf8_lossy(&raw);
-        let Some((user, pass)) = raw.split_once(':') else {
-            return false;
-        };
-        if user != self.username {
-            return false;
+        if scheme.is_empty() || !scheme.eq_ignore_ascii_case("basic") {
+            return AuthCheck::Refused;
         }
-        match self.password.strip_prefix("{SHA}") {
-            Some(hex) => {
-                sha1_smol::Sha1::from(pass.as_bytes()).digest().to_string() == hex.to_lowercase()
-            }
-            None => pass == self.password,
+        let Some(raw) = base64_decode(cookie).and_then(|b| String::from_utf8(b).ok()) else {
+            return AuthCheck::Malformed;
+        };
+        // (supervisord answers 500 to a cookie without a colon, as its
+        // authorizer fails to unpack it; here it is just refused.)
+        let Some((user, pass)) = raw.split_once(':') else {
+            return AuthCheck::Refused;
+        };
+        let ok = user == self.username
+            && match self.password.strip_prefix("{SHA}") {
+                Some(hex) => {
+                    sha1_smol::Sha1::from(pass.as_bytes()).digest().to_string()
+                        == hex.to_lowercase()
+                }
+                None => pass == self.password,
+            };
+        if ok {
+            AuthCheck::Allowed
+        } else {
+            AuthCheck::Refused
         }
     }
 }
 
+/// Python's `base64.decodebytes` (`binascii.a2b_base64`, not strict): bytes
+/// outside the alphabet are skipped, decoding stops at the `=` padding that
+/// completes a quad, and input that ends inside a quad (unpadded, or one
+/// character too many) is an error (`None`).
 pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let val = |c: u8| -> Option<u32> {
+    let val = |c: u8| -> Option<u8> {
         Some(match c {
             b'A'..=b'Z' => c - b'A',
             b'a'..=b'z' => c - b'a' + 26,
@@ -68,26 +91,39 @@ pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
             b'+' => 62,
             b'/' => 63,
             _ => return None,
-        } as u32)
+        })
     };
-    let bytes: Vec<u8> = s.bytes().filter(|&c| c != b'=').collect();
-    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
-    for chunk in bytes.chunks(4) {
-        let mut acc = 0u32;
-        for (i, &c) in chunk.iter().enumerate() {
-            acc |= val(c)? << (18 - 6 * i);
+    let mut out = Vec::with_capacity(s.len() / 4 * 3);
+    // Position in the current quad, the bits left over, and the `=` seen
+    // since the last data character.
+    let (mut quad_pos, mut left, mut pads) = (0u8, 0u8, 0u8);
+    for c in s.bytes() {
+        if c == b'=' {
+            if quad_pos >= 2 {
+                pads += 1;
+                if quad_pos + pads >= 4 {
+                    return Some(out);
+                }
+            }
+            continue;
         }
-        let n = match chunk.len() {
-            4 => 3,
-            3 => 2,
-            2 => 1,
-            _ => return None,
-        };
-        for i in 0..n {
-            out.push((acc >> (16 - 8 * i)) as u8);
+        let Some(v) = val(c) else { continue };
+        pads = 0;
+        match quad_pos {
+            0 => left = v,
+            1 => {
+                out.push((left << 2) | (v >> 4));
+                left = v & 0x0f;
+            }
+            2 => {
+                out.push((left << 4) | (v >> 2));
+                left = v & 0x03;
+            }
+            _ => out.push((left << 6) | v),
         }
+        quad_pos = (quad_pos + 1) % 4;
     }
-    Some(out)
+    (quad_pos == 0).then_some(out)
 }
 
 /// A response body: a full buffer or a stream fed by a channel.
@@ -146,13 +182,17 @@ async fn handle(
             .headers()
             .get("authorization")
             .and_then(|v| v.to_str().ok());
-        if !a.check(h) {
-            let mut r = error_page(StatusCode::UNAUTHORIZED);
-            r.headers_mut().insert(
-                "WWW-Authenticate",
-                "Basic realm=\"default\"".parse().expect("valid header"),
-            );
-            return Ok(r);
+        match a.check(h) {
+            AuthCheck::Allowed => {}
+            AuthCheck::Refused => {
+                let mut r = error_page(StatusCode::UNAUTHORIZED);
+                r.headers_mut().insert(
+                    "WWW-Authenticate",
+                    "Basic realm=\"default\"".parse().expect("valid header"),
+                );
+                return Ok(r);
+            }
+            AuthCheck::Malformed => return Ok(error_page(StatusCode::BAD_REQUEST)),
         }
     }
     let path = req.uri().path().to_owned();
@@ -443,20 +483,76 @@ mod tests {
     use super::*;
 
     #[test]
-    fn basic_auth() {
+    fn basic_auth_like_supervisord() {
+        use AuthCheck::*;
         let a = Auth {
             username: "user".into(),
             password: "123".into(),
         };
-        // "user:123"
-        assert!(a.check(Some("Basic dXNlcjoxMjM=")));
-        assert!(!a.check(Some("Basic dXNlcjoxMjQ=")));
-        assert!(!a.check(None));
+        // What Python supervisord 4.2.5 answers (200, 401, 400) for these
+        // headers with username=user, password=123 ("user:123" is
+        // dXNlcjoxMjM=); it answers 500 to a cookie without a colon.
+        let cases = [
+            ("Basic dXNlcjoxMjM=", Allowed),
+            ("basic dXNlcjoxMjM=", Allowed),
+            ("BASIC dXNlcjoxMjM=", Allowed),
+            ("Basic  dXNlcjoxMjM=", Allowed),
+            ("Basic dXNl cjox MjM=", Allowed),
+            ("Basic dXNl*cjoxMjM=", Allowed),
+            ("Basic dXNlcjoxMjM=junk", Allowed),
+            ("Basic dXNlcjoxMjM===", Allowed),
+            ("Basic =dXNlcjoxMjM=", Allowed),
+            ("Basic dXNlcjoxMjQ=", Refused),
+            ("Basic dXNlcjo=", Refused),
+            ("Digest abc", Refused),
+            ("Basic", Refused),
+            ("Basic dXNlcjoxMjM", Malformed),
+            ("Basic dXNlcjoxMjM*", Malformed),
+            ("Basic dXNlcjoxMj=M", Malformed),
+            ("Basic d", Malformed),
+            ("Basic YWI", Malformed),
+            // "user:\xff", not UTF-8.
+            ("Basic dXNlcjr/", Malformed),
+        ];
+        for (header, want) in cases {
+            assert_eq!(a.check(Some(header)), want, "{header}");
+        }
+        assert_eq!(a.check(None), Refused);
         let sha = Auth {
             username: "user".into(),
             password: format!("{{SHA}}{}", sha1_smol::Sha1::from("123").digest()),
         };
-        assert!(sha.check(Some("Basic dXNlcjoxMjM=")));
+        assert_eq!(sha.check(Some("Basic dXNlcjoxMjM=")), Allowed);
+    }
+
+    #[test]
+    fn base64_like_python_decodebytes() {
+        // Expected values from Python 3.11's base64.decodebytes (None: binascii.Error).
+        let cases: [(&str, Option<&[u8]>); 20] = [
+            ("YW=JjZA=", None),
+            ("YW=JjZA==", Some(b"abcd")),
+            ("Y=WJj", Some(b"abc")),
+            ("YWJj=ZA==", Some(b"abcd")),
+            ("YWJjZA=x", None),
+            ("YW Jj", Some(b"abc")),
+            ("YWJjZ", None),
+            ("YWJjZA", None),
+            ("YWJjZA=", None),
+            ("YWJjZGU=", Some(b"abcde")),
+            ("YQ", None),
+            ("YQ==", Some(b"a")),
+            ("", Some(b"")),
+            ("====", Some(b"")),
+            ("Y===", None),
+            ("YWJjZA==ZA==", Some(b"abcd")),
+            ("*YQ==*", Some(b"a")),
+            ("YQ=*=", Some(b"a")),
+            ("YR==", Some(b"a")),
+            ("YWK=", Some(b"ab")),
+        ];
+        for (input, want) in cases {
+            assert_eq!(base64_decode(input).as_deref(), want, "{input:?}");
+        }
     }
 
     #[test]
