@@ -388,11 +388,33 @@ fn config_search_path_starts_next_to_the_executable() {
     conf(&root.join("supervisord.conf"), "top.sock");
     conf(&work.join("supervisord.conf"), "cwd.sock");
     let status = |ctl: &std::path::Path| {
-        support::run(
-            std::process::Command::new(ctl)
+        // A child another test thread forked while the copy was being
+        // written holds it open for writing until it execs: exec fails with
+        // ETXTBSY meanwhile.
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            let run = std::process::Command::new(ctl)
                 .arg("status")
-                .current_dir(&work),
-        )
+                .current_dir(&work)
+                .stdin(std::process::Stdio::null())
+                .output();
+            match run {
+                Err(e)
+                    if e.raw_os_error() == Some(nix::errno::Errno::ETXTBSY as i32)
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                run => {
+                    let out = run.expect("run supervisorctl");
+                    return (
+                        String::from_utf8_lossy(&out.stdout).into_owned()
+                            + &String::from_utf8_lossy(&out.stderr),
+                        out.status.code().unwrap_or(-1),
+                    );
+                }
+            }
+        }
     };
     for (remove, sock) in [
         (None, "etc.sock"),
