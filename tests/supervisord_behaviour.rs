@@ -427,13 +427,7 @@ fn main_log_copy_loses_no_line_of_a_burst() {
         copied().ends_with(&last)
     });
     let got = copied();
-    assert!(
-        got == one_run,
-        "{} bytes copied of {}; first difference at byte {:?}",
-        got.len(),
-        one_run.len(),
-        got.bytes().zip(one_run.bytes()).position(|(a, b)| a != b)
-    );
+    assert_same_bytes(&got, &one_run);
     d.wait_state("burst", "EXITED", WAIT);
     // A second run: the same consumers keep receiving.
     assert_eq!(d.ours(&["start", "burst"]), ("burst: started\n".into(), 0));
@@ -442,13 +436,7 @@ fn main_log_copy_loses_no_line_of_a_burst() {
         copied().len() >= two_runs.len()
     });
     let got = copied();
-    assert!(
-        got == two_runs,
-        "{} bytes copied of {}; first difference at byte {:?}",
-        got.len(),
-        two_runs.len(),
-        got.bytes().zip(two_runs.bytes()).position(|(a, b)| a != b)
-    );
+    assert_same_bytes(&got, &two_runs);
 }
 
 /// An event listener subscribed to PROCESS_LOG_STDOUT (with a buffer large
@@ -487,13 +475,7 @@ fn process_log_events_lose_no_line_of_a_burst() {
         received().ends_with(&last)
     });
     let got = received();
-    assert!(
-        got == want,
-        "{} bytes received of {}; first difference at byte {:?}",
-        got.len(),
-        want.len(),
-        got.bytes().zip(want.bytes()).position(|(a, b)| a != b)
-    );
+    assert_same_bytes(&got, &want);
 }
 
 /// `stdout_syslog=true` with a syslog that reads slower than the child
@@ -527,6 +509,11 @@ fn child_syslog_loses_no_line_of_a_burst() {
         .filter_map(|m| m.split_once(" supervisord: burst ").map(|(_, part)| part))
         .collect();
     let want: String = (0..LINES).map(|i| format!("n={i}")).collect();
+    assert_same_bytes(&got, &want);
+}
+
+/// Asserts that `got` is `want`, saying how much arrived and where it differs.
+fn assert_same_bytes(got: &str, want: &str) {
     assert!(
         got == want,
         "{} bytes received of {}; first difference at byte {:?}",
