@@ -257,19 +257,34 @@ async fn failures_at_two_depths_restart_the_top_subtree_once() {
     );
 }
 
+/// `x` run with one child, `slow` (an hour's grace: it may ignore its
+/// cancellation that long).
+fn above_slow_child(
+    x: &Puppet,
+    slow: &Puppet,
+) -> impl Fn(
+    Context,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), BoxError>> + Send>>
+       + Clone
+       + Send
+       + Sync
+       + 'static {
+    let (rx, rs) = (x.runnable(), slow.runnable());
+    move |ctx: Context| {
+        let (rx, rs) = (rx.clone(), rs.clone());
+        Box::pin(async move {
+            ctx.run_child(Child::new("slow", rs).grace(Duration::from_secs(3600)))
+                .await?;
+            rx.run(ctx).await
+        })
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn slow_member_holds_the_subtree_restart() {
     // root -> x -> {slow, quick}; x dies; slow ignores cancellation.
     let (slow, x) = (Puppet::ignoring_cancel(), Puppet::new());
-    let (rs, rx) = (slow.runnable(), x.runnable());
-    let xr = move |ctx: Context| {
-        let (rs, rx) = (rs.clone(), rx.clone());
-        async move {
-            ctx.run_child(Child::new("slow", rs).grace(Duration::from_secs(3600)))
-                .await?;
-            rx.run(ctx).await
-        }
-    };
+    let xr = above_slow_child(&x, &slow);
     let h = Harness::new(root_with_group(move || vec![Child::new("x", xr.clone())]));
     slow.healthy().await.unwrap();
     x.healthy().await.unwrap();
@@ -470,15 +485,7 @@ async fn group_waits_for_the_subtree_of_a_member_that_is_not_restarted() {
     // takes an hour. k restarts when the last task of its group's subtrees
     // returns, though nothing there wants a restart itself.
     let (slow, x, k) = (Puppet::ignoring_cancel(), Puppet::new(), Puppet::new());
-    let (rs, rx, rk) = (slow.runnable(), x.runnable(), k.runnable());
-    let xr = move |ctx: Context| {
-        let (rs, rx) = (rs.clone(), rx.clone());
-        async move {
-            ctx.run_child(Child::new("slow", rs).grace(Duration::from_secs(3600)))
-                .await?;
-            rx.run(ctx).await
-        }
-    };
+    let (xr, rk) = (above_slow_child(&x, &slow), k.runnable());
     let h = Harness::new(root_with_group(move || {
         vec![
             Child::new("x", xr.clone()).restart(supervisor_core::Restart::Temporary),
