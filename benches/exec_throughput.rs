@@ -67,6 +67,16 @@ fn main() {
                 }),
             ),
             (
+                "callback (counts the bytes)",
+                Box::new(|| {
+                    let mut seen = 0u64;
+                    Output::new().callback(move |c| {
+                        seen += c.data.len() as u64;
+                        std::hint::black_box(seen);
+                    })
+                }),
+            ),
+            (
                 "file + tail + channel",
                 Box::new({
                     let path = dir.join("all.log");
