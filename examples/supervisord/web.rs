@@ -81,7 +81,7 @@ fn image(i: usize) -> Bytes {
 }
 
 fn b64(s: &str) -> Bytes {
-    Bytes::from(crate::http::base64_decode(s).unwrap_or_default())
+    Bytes::from(crate::xmlrpc::base64_decode(s).unwrap_or_default())
 }
 
 /// The request's form: the query string (the first of repeated keys wins), then an

@@ -784,10 +784,9 @@ impl<'a> Parser<'a> {
             Tag::DateTime => Value::DateTime(self.leaf_text(Tag::DateTime)?.trim().to_owned()),
             Tag::Base64 => {
                 let text = self.leaf_text(Tag::Base64)?;
-                Value::Base64(
-                    base64_decode(&text)
-                        .map_err(|why| self.err_at(at, format!("bad <base64> value: {why}")))?,
-                )
+                Value::Base64(base64_decode(&text).ok_or_else(|| {
+                    self.err_at(at, "bad <base64> value: incorrect padding".to_owned())
+                })?)
             }
             Tag::Nil => {
                 self.leaf_text(Tag::Nil)?;
@@ -948,45 +947,52 @@ fn parse_int(text: &str) -> Option<i64> {
 const BASE64_ALPHABET: &[u8; 64] =
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/// Decodes standard base64, skipping white space (Python writes 76-column lines). Like
-/// Python's `base64.decodebytes`, it requires the `=` padding; nothing may follow it.
-fn base64_decode(text: &str) -> Result<Vec<u8>, String> {
-    let mut out = Vec::with_capacity(text.len() / 4 * 3);
-    let mut acc: u32 = 0;
-    let mut bits = 0;
-    let mut count = 0usize;
-    let mut padding = 0;
-    for (i, b) in text.bytes().enumerate() {
-        let sextet = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
+/// Python's `base64.decodebytes` (`binascii.a2b_base64`, not strict): bytes
+/// outside the alphabet are skipped, decoding stops at the `=` padding that
+/// completes a quad, and input that ends inside a quad (unpadded, or one
+/// character too many) is an error (`None`).
+pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let val = |c: u8| -> Option<u8> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
             b'+' => 62,
             b'/' => 63,
-            b' ' | b'\t' | b'\n' | b'\r' => continue,
-            b'=' => {
-                padding += 1;
-                continue;
+            _ => return None,
+        })
+    };
+    let mut out = Vec::with_capacity(s.len() / 4 * 3);
+    // Position in the current quad, the bits left over, and the `=` seen
+    // since the last data character.
+    let (mut quad_pos, mut left, mut pads) = (0u8, 0u8, 0u8);
+    for c in s.bytes() {
+        if c == b'=' {
+            if quad_pos >= 2 {
+                pads += 1;
+                if quad_pos + pads >= 4 {
+                    return Some(out);
+                }
             }
-            _ => return Err(format!("invalid character at offset {i}")),
-        };
-        if padding > 0 {
-            return Err("data after '=' padding".to_owned());
+            continue;
         }
-        acc = (acc << 6) | u32::from(sextet);
-        bits += 6;
-        count += 1;
-        if bits >= 8 {
-            bits -= 8;
-            // Truncation keeps the low byte, which is the one just completed.
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
+        let Some(v) = val(c) else { continue };
+        pads = 0;
+        match quad_pos {
+            0 => left = v,
+            1 => {
+                out.push((left << 2) | (v >> 4));
+                left = v & 0x0f;
+            }
+            2 => {
+                out.push((left << 4) | (v >> 2));
+                left = v & 0x03;
+            }
+            _ => out.push((left << 6) | v),
         }
+        quad_pos = (quad_pos + 1) % 4;
     }
-    if count % 4 == 1 || padding > 2 || (count + padding) % 4 != 0 {
-        return Err("incorrect padding".to_owned());
-    }
-    Ok(out)
+    (quad_pos == 0).then_some(out)
 }
 
 // ------------------------------------------------------------------------------------------
