@@ -359,10 +359,7 @@ pub fn build(cfg: &ProcessConfig, env: &SpawnEnv<'_>) -> Built {
     } else {
         file(env.stdout_path, &cfg.stdout, Stream::Stdout)
     };
-    // Nothing subscribes to the output channel: its ring, allocated up front,
-    // is kept minimal.
     cmd = cmd
-        .output_channel_capacity(1)
         .stdin(true)
         .stdout(stdout)
         .merge_stderr(cfg.redirect_stderr);

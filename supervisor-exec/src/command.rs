@@ -297,7 +297,8 @@ impl Command {
     }
 
     fn set_output(self, stream: Stream, output: Output) -> Self {
-        let sinks = Sinks::new(stream, output, &self.shared.channel()).map(Arc::new);
+        let channel = output.channel.then(|| self.shared.channel());
+        let sinks = Sinks::new(stream, output, channel).map(Arc::new);
         {
             let mut set = self.shared.sinks.write().unwrap_or_else(|e| e.into_inner());
             match stream {
@@ -319,12 +320,7 @@ impl Command {
     /// subscriber (default 1024). Set it before configuring outputs and
     /// subscribing.
     pub fn output_channel_capacity(self, capacity: usize) -> Self {
-        *self
-            .shared
-            .channel
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) =
-            tokio::sync::broadcast::channel(capacity.max(1)).0;
+        self.shared.set_channel_capacity(capacity);
         self
     }
 

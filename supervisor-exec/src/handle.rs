@@ -113,7 +113,18 @@ pub(crate) struct Shared {
     /// dropping it here never waits for a blocked writer.
     pub(crate) stdin: Mutex<Option<Arc<tokio::sync::Mutex<ChildStdin>>>>,
     pub(crate) sinks: RwLock<SinkSet>,
-    pub(crate) channel: RwLock<broadcast::Sender<OutputChunk>>,
+    /// The output channel, made on first use (an output with
+    /// [`Output::channel`](crate::Output::channel), or a subscriber): its
+    /// ring of `capacity` slots is allocated up front, ~57 KiB at the
+    /// default, which a command that never uses it should not pay for (a
+    /// `Command` without it takes ~1 KiB).
+    channel: Mutex<OutputChannel>,
+}
+
+#[derive(Debug)]
+struct OutputChannel {
+    capacity: usize,
+    tx: Option<broadcast::Sender<OutputChunk>>,
 }
 
 #[derive(Debug, Default)]
@@ -130,7 +141,10 @@ impl Shared {
             started: Mutex::new(None),
             stdin: Mutex::new(None),
             sinks: RwLock::new(SinkSet::default()),
-            channel: RwLock::new(broadcast::channel(1024).0),
+            channel: Mutex::new(OutputChannel {
+                capacity: 1024,
+                tx: None,
+            }),
         }
     }
 
@@ -155,11 +169,22 @@ impl Shared {
         }
     }
 
+    /// The output channel, made now if it was not yet.
     pub(crate) fn channel(&self) -> broadcast::Sender<OutputChunk> {
-        self.channel
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
+        let mut c = self.channel.lock().unwrap_or_else(|e| e.into_inner());
+        let capacity = c.capacity;
+        c.tx.get_or_insert_with(|| broadcast::channel(capacity).0)
             .clone()
+    }
+
+    /// Sets the output channel's capacity; a channel made before is
+    /// replaced (its subscribers see it closed).
+    pub(crate) fn set_channel_capacity(&self, capacity: usize) {
+        let mut c = self.channel.lock().unwrap_or_else(|e| e.into_inner());
+        c.capacity = capacity.max(1);
+        if c.tx.is_some() {
+            c.tx = Some(broadcast::channel(c.capacity).0);
+        }
     }
 
     pub(crate) fn update(&self, f: impl FnOnce(&mut ProcessStatus)) {
@@ -314,5 +339,30 @@ impl ProcessHandle {
     /// see every chunk uses [`Output::callback`](crate::Output::callback).
     pub fn subscribe_output(&self) -> broadcast::Receiver<OutputChunk> {
         self.shared.channel().subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_channel_is_made_on_first_use() {
+        let shared = Shared::new();
+        let made = |s: &Shared| s.channel.lock().unwrap().tx.is_some();
+        assert!(!made(&shared), "no ring before anyone uses the channel");
+        shared.set_channel_capacity(8);
+        assert!(!made(&shared));
+        let tx = shared.channel();
+        assert!(made(&shared));
+        assert!(
+            shared.channel().same_channel(&tx),
+            "one channel for all users"
+        );
+        shared.set_channel_capacity(4);
+        assert!(
+            !shared.channel().same_channel(&tx),
+            "a new capacity, a new channel"
+        );
     }
 }

@@ -472,7 +472,7 @@ impl Sinks {
     pub(crate) fn new(
         stream: Stream,
         out: Output,
-        channel: &broadcast::Sender<OutputChunk>,
+        channel: Option<broadcast::Sender<OutputChunk>>,
     ) -> Option<Self> {
         if out.is_empty() {
             return None;
@@ -482,7 +482,7 @@ impl Sinks {
             tracing: out.tracing,
             file: out.file.map(Arc::new),
             tail: out.tail.map(|c| Arc::new(TailBuffer::new(c))),
-            channel: out.channel.then(|| channel.clone()),
+            channel,
             strip_ansi: out.strip_ansi,
             state: Mutex::new(SinkState {
                 offset: 0,
