@@ -307,6 +307,70 @@ fn daemon_user_drops_privileges() {
     }
 }
 
+/// `-u/--user` on the command line replaces the file's `user=`: privileges
+/// are dropped to the flag's user (as root: `nobody` over a file saying
+/// `root`; otherwise: ourselves over a file saying `root`, which alone would
+/// refuse to start), and an unknown user is Python's usage error.
+#[test]
+fn daemon_user_flag_overrides_the_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let me = nix::unistd::getuid();
+    let target = if me.is_root() {
+        match nix::unistd::User::from_name("nobody") {
+            Ok(Some(u)) => u.uid,
+            _ => me,
+        }
+    } else {
+        me
+    };
+    let mut d = Daemon::prepare(
+        "[supervisord]\nuser=root\n\n[program:p]\ncommand=sleep 1000\nstartsecs=0\n",
+        &[],
+    );
+    d.args = vec!["-u".into(), target.to_string()];
+    std::fs::set_permissions(d.dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    d.spawn();
+    d.wait_state("p", "RUNNING", WAIT);
+    let status = std::fs::read_to_string(format!("/proc/{}/status", d.pid())).unwrap();
+    let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    assert_eq!(
+        uid_line.split_whitespace().nth(1),
+        Some(target.to_string().as_str()),
+        "{uid_line}"
+    );
+    let log = d.main_log();
+    assert!(
+        log.contains(&format!("INFO Set uid to user {target} succeeded")),
+        "{log}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("c.conf");
+    std::fs::write(
+        &conf,
+        support::base_conf(dir.path()) + "[supervisord]\nuser=root\n",
+    )
+    .unwrap();
+    for flag in [
+        &["-u", "no-such-user-xyz"][..],
+        &["--user=no-such-user-xyz"],
+    ] {
+        let (out, code) = support::run(
+            std::process::Command::new(support::example_bin("supervisord"))
+                .arg("-n")
+                .arg("-c")
+                .arg(&conf)
+                .args(flag),
+        );
+        assert_eq!(code, 2, "{out}");
+        assert!(
+            out.starts_with("Error: Invalid user name no-such-user-xyz\nFor help, use "),
+            "{out}"
+        );
+    }
+    assert!(!dir.path().join("s.sock").exists());
+}
+
 /// `logfile=syslog` and `stdout_syslog=true`: one datagram per line to the
 /// syslog socket, as Python's syslog.syslog() sends them.
 #[test]

@@ -148,11 +148,12 @@ pub struct SupervisordConfig {
     pub nocleanup: bool,
     /// `childlogdir` (default: the system temp directory); must exist.
     pub childlogdir: PathBuf,
-    /// `user`, as written.
+    /// `user`, as written (replaced by `-u/--user` when given).
     pub user: Option<String>,
-    /// The uid of `user`.
+    /// The uid of `user`, once [`resolve_daemon_user`] has run (at the
+    /// daemon's start, after the command line is applied).
     pub uid: Option<u32>,
-    /// The primary gid of `uid`.
+    /// The primary gid of `uid` (set with it).
     pub gid: Option<u32>,
     /// `directory` to chdir to when daemonizing; must exist.
     pub directory: Option<PathBuf>,
@@ -436,6 +437,27 @@ pub fn load_ctl(path: &Path, env: &HashMap<String, String>) -> Result<CtlConfig,
     loader.ctl_section()
 }
 
+/// supervisord's `ServerOptions.realize` for the daemon's user: resolves
+/// `user` (the file's `user=`, or `-u/--user` when given, which replaces it)
+/// to `uid` and its primary `gid`. Python does this only once the command
+/// line is applied and only for the daemon's start, so a bad `user=` in the
+/// file is no error when `-u` names a good one, and the message is
+/// `name_to_uid`'s alone (`Invalid user name x`), shown as a usage error.
+pub fn resolve_daemon_user(s: &mut SupervisordConfig) -> Result<(), String> {
+    match &s.user {
+        Some(user) => {
+            let uid = dt::name_to_uid(user)?;
+            s.uid = Some(uid);
+            s.gid = dt::gid_for_uid(uid);
+        }
+        None => {
+            s.uid = None;
+            s.gid = None;
+        }
+    }
+    Ok(())
+}
+
 fn read_main(path: &Path) -> Result<String, ConfigError> {
     if !path.exists() {
         return Err(ConfigError::NotFound(path.to_path_buf()));
@@ -655,7 +677,7 @@ impl Loader {
                 ".ini file does not include supervisord section".into(),
             ));
         }
-        let mut supervisord = self.supervisord_section()?;
+        let supervisord = self.supervisord_section()?;
         for (k, v) in &supervisord.environment {
             self.environ.insert(format!("ENV_{k}"), str_val(v));
         }
@@ -671,13 +693,6 @@ impl Loader {
             }
         }
         let (inet_http_servers, unix_http_servers) = self.servers()?;
-        // ServerOptions.realize
-        if let Some(user) = supervisord.user.clone() {
-            let raw = self.get("supervisord", "user", &user, &Expansions::new())?;
-            let uid = self.conv("supervisord", "user", &raw, dt::name_to_uid)?;
-            supervisord.uid = Some(uid);
-            supervisord.gid = dt::gid_for_uid(uid);
-        }
         let serverurl = match unix_http_servers.first() {
             Some(u) => Some(format!("unix://{}", u.file.display())),
             None => inet_http_servers.last().map(|i| {

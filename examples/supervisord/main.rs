@@ -156,7 +156,12 @@ impl Cli {
                 .map_err(|_| format!("{m} can not be converted to an octal type"))?;
         }
         if let Some(u) = &self.user {
+            // The uid is resolved from `user` afterwards
+            // ([`config::resolve_daemon_user`]); never keep one made from the
+            // file's value.
             s.user = Some(u.clone());
+            s.uid = None;
+            s.gid = None;
         }
         Ok(())
     }
@@ -205,6 +210,19 @@ pub fn load_config(
 ) -> Result<Config, String> {
     let mut cfg = config::load(path, env).map_err(|e| e.to_string())?;
     cli.apply(&mut cfg)?;
+    Ok(cfg)
+}
+
+/// The configuration the daemon starts with: [`load_config`], then the
+/// daemon's `user` (the file's, or `-u/--user`'s) resolved to the uid that
+/// privileges are dropped to, as `ServerOptions.realize` does at startup.
+pub fn load_startup_config(
+    path: &Path,
+    env: &HashMap<String, String>,
+    cli: &Cli,
+) -> Result<Config, String> {
+    let mut cfg = load_config(path, env, cli)?;
+    config::resolve_daemon_user(&mut cfg.supervisord)?;
     Ok(cfg)
 }
 
@@ -400,7 +418,7 @@ fn run(cli: Cli, argv0: &str) -> i32 {
         }
     };
     let path = std::path::absolute(&path).unwrap_or(path);
-    let cfg = match load_config(&path, &env, &cli) {
+    let cfg = match load_startup_config(&path, &env, &cli) {
         Ok(c) => c,
         Err(e) => return usage_error(argv0, &e),
     };
@@ -676,5 +694,70 @@ async fn serve(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A config file with `extra` in `[supervisord]`, in a temp dir.
+    fn conf(extra: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.conf");
+        std::fs::write(
+            &path,
+            format!(
+                "[supervisord]\nlogfile={d}/s.log\npidfile={d}/s.pid\n{extra}\n",
+                d = dir.path().display()
+            ),
+        )
+        .unwrap();
+        (dir, path)
+    }
+
+    fn startup(extra: &str, args: &[&str]) -> Result<Config, String> {
+        let (_dir, path) = conf(extra);
+        let cli = Cli::try_parse_from(std::iter::once("supervisord").chain(args.iter().copied()))
+            .unwrap();
+        load_startup_config(&path, &HashMap::new(), &cli)
+    }
+
+    /// `-u/--user` replaces the file's `user=`: the uid privileges are
+    /// dropped to is the flag's, and the file's (even a bad one) is never
+    /// looked up, as in Python's `ServerOptions.realize`.
+    #[test]
+    fn user_flag_overrides_the_file() {
+        let cfg = startup("user=no-such-user-xyz", &["-u", "root"]).unwrap();
+        assert_eq!(cfg.supervisord.user.as_deref(), Some("root"));
+        assert_eq!(cfg.supervisord.uid, Some(0));
+        assert_eq!(cfg.supervisord.gid, Some(0));
+        let cfg = startup("user=root", &["--user=0"]).unwrap();
+        assert_eq!(cfg.supervisord.uid, Some(0));
+        let me = nix::unistd::getuid().as_raw();
+        let cfg = startup("user=root", &["-u", &me.to_string()]).unwrap();
+        assert_eq!(cfg.supervisord.uid, Some(me));
+        let cfg = startup(&format!("user={me}"), &[]).unwrap();
+        assert_eq!(cfg.supervisord.uid, Some(me));
+        let cfg = startup("", &[]).unwrap();
+        assert_eq!(cfg.supervisord.uid, None);
+    }
+
+    /// An unknown user, from the flag or the file, is `name_to_uid`'s
+    /// error (the usage error supervisord exits 2 with).
+    #[test]
+    fn unknown_user_is_rejected() {
+        assert_eq!(
+            startup("user=root", &["-u", "no-such-user-xyz"]).unwrap_err(),
+            "Invalid user name no-such-user-xyz"
+        );
+        assert_eq!(
+            startup("", &["--user", "4000000000"]).unwrap_err(),
+            "Invalid user id 4000000000"
+        );
+        assert_eq!(
+            startup("user=no-such-user-xyz", &[]).unwrap_err(),
+            "Invalid user name no-such-user-xyz"
+        );
     }
 }

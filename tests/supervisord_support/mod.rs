@@ -111,6 +111,8 @@ pub struct Daemon {
     pub ctl: Option<PathBuf>,
     /// Extra environment of the daemon.
     pub env: Vec<(String, String)>,
+    /// Extra command-line arguments of the daemon (after `-n -c <conf>`).
+    pub args: Vec<String>,
     /// Started without `-n` ([`Daemon::run_daemonized`]): no `child`, so drop
     /// stops the daemon named by the pidfile instead.
     daemonized: bool,
@@ -165,6 +167,7 @@ impl Daemon {
             child: None,
             ctl: python_ctl(),
             env: Vec::new(),
+            args: Vec::new(),
             daemonized: false,
         }
     }
@@ -189,6 +192,7 @@ impl Daemon {
             .arg("-n")
             .arg("-c")
             .arg(&self.conf)
+            .args(&self.args)
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
