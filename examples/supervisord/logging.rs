@@ -18,7 +18,9 @@ pub struct Logger {
     path: Option<PathBuf>,
     max_bytes: u64,
     backups: u32,
-    file: Mutex<Option<(File, u64)>>,
+    /// The open file and its size, the size `None` when it is not a
+    /// regular file (`/dev/stdout`, a FIFO): such a file is never rotated.
+    file: Mutex<Option<(File, Option<u64>)>>,
     /// `logfile=syslog`: each message also goes to syslog.
     syslog: bool,
 }
@@ -96,7 +98,11 @@ impl Logger {
         let mut guard = self.file.lock().unwrap_or_else(|e| e.into_inner());
         if guard.is_none() {
             if let Ok(f) = OpenOptions::new().create(true).append(true).open(path) {
-                let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+                let size = match f.metadata() {
+                    Ok(m) if !m.is_file() => None,
+                    Ok(m) => Some(m.len()),
+                    Err(_) => Some(0),
+                };
                 *guard = Some((f, size));
             }
         }
@@ -107,6 +113,10 @@ impl Logger {
             *guard = None;
             return;
         }
+        // supervisord rotates when the stream's tell() reaches max_bytes: a
+        // pipe or tty has no position (ESPIPE) and /dev/null's stays 0, so a
+        // file that is not regular is never renamed.
+        let Some(size) = size else { return };
         *size += line.len() as u64;
         if self.max_bytes > 0 && *size >= self.max_bytes {
             *guard = None;
@@ -197,5 +207,20 @@ mod tests {
         assert!(dir.path().join("main.log.1").exists());
         assert!(dir.path().join("main.log.2").exists());
         assert!(!dir.path().join("main.log.3").exists());
+    }
+
+    /// `logfile=/dev/stdout`-like paths (here a link to /dev/null in a temp
+    /// dir) are never rotated: the link is not renamed, no backup appears.
+    #[test]
+    fn device_log_is_never_rotated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("main.log");
+        std::os::unix::fs::symlink("/dev/null", &path).unwrap();
+        let log = Logger::new(Some(path.clone()), LogLevel::Info, 10, 2, false);
+        for i in 0..5 {
+            log.info(&format!("message {i}"));
+        }
+        assert!(!dir.path().join("main.log.1").exists());
+        assert_eq!(fs::read_link(&path).unwrap(), Path::new("/dev/null"));
     }
 }

@@ -197,6 +197,9 @@ pub struct LogFile {
 struct FileState {
     file: Option<File>,
     size: u64,
+    /// The open file is a regular file (not a pipe, tty, FIFO or device
+    /// such as `/dev/stdout` or `/dev/null`): only then is it rotated.
+    regular: bool,
     failing: bool,
 }
 
@@ -250,7 +253,8 @@ impl LogFile {
     }
 
     /// Removes the current file (not the backups) and starts a new one, as
-    /// supervisord's `clearProcessLogs` does.
+    /// supervisord's `clearProcessLogs` does. A path that is not a regular
+    /// file (`/dev/stdout`, a FIFO) is only reopened, never removed.
     ///
     /// # Errors
     ///
@@ -259,6 +263,9 @@ impl LogFile {
         let mut st = self.lock();
         st.file = None;
         st.size = 0;
+        if fs::metadata(&self.path).is_ok_and(|m| !m.is_file()) {
+            return Ok(());
+        }
         match fs::remove_file(&self.path) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
@@ -288,13 +295,18 @@ impl LogFile {
                     .create(true)
                     .append(true)
                     .open(&self.path)?;
-                st.size = f.metadata()?.len();
+                let meta = f.metadata()?;
+                st.regular = meta.is_file();
+                st.size = meta.len();
                 st.file.insert(f)
             }
         };
         file.write_all(data)?;
         st.size += data.len() as u64;
-        if self.max_bytes > 0 && st.size >= self.max_bytes {
+        // supervisord rotates when the stream's position (`tell()`) reaches
+        // max_bytes: a pipe, tty or FIFO has none (tell() fails with ESPIPE)
+        // and /dev/null's stays 0, so such a file is never renamed.
+        if self.max_bytes > 0 && st.regular && st.size >= self.max_bytes {
             self.rotate_locked(st)?;
         }
         Ok(())
@@ -691,5 +703,64 @@ mod tests {
                 end: 25
             }
         );
+    }
+
+    /// A regular file is rotated at max_bytes (the contrast for the tests
+    /// below).
+    #[test]
+    fn regular_log_file_rotates() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = LogFile::new(dir.path().join("out.log"))
+            .max_bytes(4)
+            .backups(2);
+        log.write(b"12345");
+        assert_eq!(fs::read(log.backup_path(1)).unwrap(), b"12345");
+        assert_eq!(fs::read(log.path()).unwrap(), b"");
+    }
+
+    /// A log path that is a link to `/dev/null` (as `stdout_logfile=/dev/stdout`
+    /// is one to a pipe or tty) is never rotated: the link is not renamed and
+    /// no backup appears, however much is written. Clearing leaves it too.
+    #[test]
+    fn device_log_file_is_never_rotated_or_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.log");
+        std::os::unix::fs::symlink("/dev/null", &path).unwrap();
+        let log = LogFile::new(&path).max_bytes(4).backups(2);
+        for _ in 0..3 {
+            log.write(b"0123456789");
+        }
+        assert!(!log.backup_path(1).exists());
+        assert_eq!(fs::read_link(&path).unwrap(), Path::new("/dev/null"));
+        log.clear().unwrap();
+        log.write(b"0123456789");
+        assert_eq!(fs::read_link(&path).unwrap(), Path::new("/dev/null"));
+        assert!(!log.backup_path(1).exists());
+    }
+
+    /// A FIFO log path is written through and never renamed.
+    #[test]
+    fn fifo_log_file_is_never_rotated() {
+        use std::io::Read;
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.fifo");
+        nix::unistd::mkfifo(&path, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        let reader = {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut got = Vec::new();
+                File::open(path).unwrap().read_to_end(&mut got).unwrap();
+                got
+            })
+        };
+        let log = LogFile::new(&path).max_bytes(4).backups(2);
+        log.write(b"0123456789");
+        log.write(b"abcdef");
+        assert!(!log.backup_path(1).exists());
+        assert!(fs::metadata(&path).unwrap().file_type().is_fifo());
+        // Closing our end ends the reader's read.
+        log.reopen();
+        assert_eq!(reader.join().unwrap(), b"0123456789abcdef");
     }
 }
