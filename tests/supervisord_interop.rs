@@ -519,6 +519,12 @@ fn event_listener_gets_state_and_remote_events() {
     wait_until(WAIT, "REMOTE_COMMUNICATION", || {
         events().contains("REMOTE_COMMUNICATION type:mytype hello listener")
     });
+    // supervisord's PEventListenerDispatcher writes the listener's stdout,
+    // protocol tokens and all, to its stdout_logfile: `tail` shows it.
+    wait_until(WAIT, "the listener's stdout in its log", || {
+        let (out, _) = d.pyctl(&["tail", "listener"]);
+        out.starts_with("READY\nRESULT 2\nOKREADY\nRESULT 2\nOKREADY\n")
+    });
     d.pyctl(&["stop", "worker"]);
     wait_until(WAIT, "PROCESS_STATE_STOPPED of worker", || {
         events().contains(

@@ -291,7 +291,10 @@ pub struct SpawnEnv<'a> {
     pub serverurl: Option<&'a str>,
     pub stdout_path: Option<&'a PathBuf>,
     pub stderr_path: Option<&'a PathBuf>,
-    /// An event listener: stdout is the protocol channel, not a log.
+    /// An event listener: stdout is the protocol channel, and (as in
+    /// supervisord's `PEventListenerDispatcher`) also written, as read, to
+    /// its `stdout_logfile`; `strip_ansi` does not apply to it (it would
+    /// strip what the protocol reads too).
     pub listener: bool,
     /// The consumers of each output stream (called for every chunk, in
     /// order: main log copy, output events, syslog, a pool's listener).
@@ -343,8 +346,8 @@ pub fn build(cfg: &ProcessConfig, env: &SpawnEnv<'_>) -> Built {
         }
         out
     };
-    let file = |path: Option<&PathBuf>, s: &StreamConfig, stream: Stream| {
-        let mut out = Output::new().strip_ansi(env.strip_ansi);
+    let file = |path: Option<&PathBuf>, s: &StreamConfig, stream: Stream, strip: bool| {
+        let mut out = Output::new().strip_ansi(strip);
         if let Some(p) = path {
             out = out.file(
                 LogFile::new(p)
@@ -354,17 +357,26 @@ pub fn build(cfg: &ProcessConfig, env: &SpawnEnv<'_>) -> Built {
         }
         with_consumers(out, stream)
     };
-    let stdout = if env.listener {
-        with_consumers(Output::new(), Stream::Stdout)
-    } else {
-        file(env.stdout_path, &cfg.stdout, Stream::Stdout)
-    };
+    // A listener's stdout reaches its protocol reader unstripped (Python
+    // strips escapes only from the copy in the child log; here the log gets
+    // what the protocol reads).
+    let stdout = file(
+        env.stdout_path,
+        &cfg.stdout,
+        Stream::Stdout,
+        env.strip_ansi && !env.listener,
+    );
     cmd = cmd
         .stdin(true)
         .stdout(stdout)
         .merge_stderr(cfg.redirect_stderr);
     if !cfg.redirect_stderr {
-        cmd = cmd.stderr(file(env.stderr_path, &cfg.stderr, Stream::Stderr));
+        cmd = cmd.stderr(file(
+            env.stderr_path,
+            &cfg.stderr,
+            Stream::Stderr,
+            env.strip_ansi,
+        ));
     }
     let readiness = if cfg.startsecs <= 0 {
         Readiness::Immediate
