@@ -371,6 +371,37 @@ fn daemon_user_flag_overrides_the_file() {
     assert!(!dir.path().join("s.sock").exists());
 }
 
+/// The umask of a process, from `/proc/<pid>/status`.
+fn umask_of(pid: &str) -> u32 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("Umask:")).unwrap();
+    u32::from_str_radix(line.split_whitespace().nth(1).unwrap(), 8).unwrap()
+}
+
+/// `umask=` (and `-m`) applies only when supervisord daemonizes (Python sets
+/// it in `_daemonize`): with `-n` the daemon keeps the umask it was started
+/// with.
+#[test]
+fn umask_only_when_daemonized() {
+    let ours = umask_of("self");
+    let mask = if ours == 0o077 { 0o027 } else { 0o077 };
+    let conf = format!(
+        "[supervisord]\numask={mask:03o}\n\n[program:p]\ncommand=sleep 1000\nstartsecs=0\n"
+    );
+    let mut d = Daemon::prepare(&conf, &[]);
+    d.args = vec!["-m".into(), format!("{mask:o}")];
+    d.spawn();
+    assert_eq!(umask_of(&d.pid().to_string()), ours, "with -n");
+    drop(d);
+
+    let mut d = Daemon::prepare(&conf, &[]);
+    let (out, code) = d.run_daemonized();
+    assert_eq!(code, 0, "{out}");
+    wait_until(WAIT, "the pidfile is written", || d.pidfile_pid().is_some());
+    let pid = d.pidfile_pid().unwrap();
+    assert_eq!(umask_of(&pid.to_string()), mask, "daemonized");
+}
+
 /// `logfile=syslog` and `stdout_syslog=true`: one datagram per line to the
 /// syslog socket, as Python's syslog.syslog() sends them.
 #[test]

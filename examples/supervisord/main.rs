@@ -347,7 +347,7 @@ fn open_servers(cfg: &Config, notes: &mut Vec<String>) -> Result<Vec<Listener>, 
 }
 
 /// Forks once: the parent exits 0; the child leads a new session with stdio on
-/// `/dev/null` (supervisord's `daemonize`).
+/// `/dev/null` and takes the configured umask (supervisord's `daemonize`).
 fn daemonize(cfg: &Config) -> Result<(), String> {
     // SAFETY: called before any thread is started (no tokio runtime yet), so
     // the child is a full copy of a single-threaded process.
@@ -370,6 +370,11 @@ fn daemonize(cfg: &Config) -> Result<(), String> {
         }
     }
     let _ = nix::unistd::setsid();
+    // Only a daemonized supervisord takes `umask`/`-m` (supervisord's
+    // `_daemonize`); with `-n` it keeps the umask it was started with.
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(
+        cfg.supervisord.umask as _,
+    ));
     Ok(())
 }
 
@@ -464,9 +469,6 @@ fn run(cli: Cli, argv0: &str) -> i32 {
             return usage_error(argv0, &e);
         }
     }
-    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(
-        cfg.supervisord.umask as _,
-    ));
     let pidfile = cfg.supervisord.pidfile.clone();
     if let Err(e) = std::fs::write(&pidfile, format!("{}\n", std::process::id())) {
         eprintln!("could not write pidfile {}: {e}", pidfile.display());
