@@ -27,17 +27,24 @@
 //!
 //! 1. From each touched node, walk up over the ancestors that its exit
 //!    drained (nothing runs in their subtrees any more).
-//! 2. For each of them, if nothing runs in its group either, restart every
-//!    member of the group that wants a restart and whose parent is not
-//!    cancelled. A group thus restarts as one, as in OTP's `one_for_all`: no
-//!    member starts again while another member's last run still runs. And
-//!    since a cancelled parent means an ancestor wants a restart (invariant
-//!    5), this restarts the smallest set of largest fully-dead subtrees: a
-//!    wanting node below another wanting node is never chosen, because the
-//!    upper one will rebuild it.
+//! 2. For each of them, unless a member of its group is still being stopped
+//!    (its old run, or something below it, still runs after a cancellation),
+//!    restart every member of the group that wants a restart and whose
+//!    parent is not cancelled, deciding every member's budget and backoff
+//!    before starting any. A group thus restarts as one, as in OTP's
+//!    `one_for_all`: no member starts again while another member's old run
+//!    still runs. And since a cancelled parent means an ancestor wants a
+//!    restart (invariant 5), this restarts the smallest set of largest
+//!    fully-dead subtrees: a wanting node below another wanting node is never
+//!    chosen, because the upper one will rebuild it.
 //! 3. A node that died waits for its backoff (a timer of this task); a node
 //!    that was only cancelled restarts at once. When the timer fires, the node
-//!    must still be ready and its parent not cancelled.
+//!    must still be ready and its parent not cancelled; if its group is being
+//!    stopped again meanwhile, it restarts with the group instead.
+//!
+//! A done node stays done when a sibling dies, unless it still served: if
+//! it was running, or its children were, it is cancelled with the group and
+//! rebuilt with it.
 //!
 //! The cost of one death is O(depth + size of its group + size of the
 //! restarted subtrees), whatever the size of the rest of the tree.
@@ -259,6 +266,8 @@ pub(crate) struct Processor {
     /// DNs an operator stopped: they stay stopped when their parent re-adds them.
     stopped: HashSet<Arc<str>>,
     settle_waiters: Vec<oneshot::Sender<()>>,
+    /// Scratch space of the necromancer: the members of a group it restarts.
+    due: Vec<(u32, Duration)>,
     shutdown: Option<Shutdown>,
     outcome: watch::Sender<Option<Outcome>>,
     ended: bool,
@@ -306,6 +315,7 @@ impl Processor {
             zombies: HashSet::new(),
             stopped: HashSet::new(),
             settle_waiters: Vec::new(),
+            due: Vec::new(),
             shutdown: None,
             outcome,
             ended: false,
@@ -628,8 +638,10 @@ impl Processor {
                 message: panic.message,
                 location: panic.location,
             },
-            Some(Ok(Ok(()))) if node.state == NodeState::Done => Exit::Done,
+            // Cancellation wins: a done node that was still running is
+            // rebuilt with its group.
             Some(Ok(_)) if cancelled => Exit::Canceled,
+            Some(Ok(Ok(()))) if node.state == NodeState::Done => Exit::Done,
             Some(Ok(Ok(()))) => Exit::Returned,
             Some(Ok(Err(e))) if e.is::<Fatal>() => {
                 let reason = format!("returned a fatal error: {e}");
@@ -909,6 +921,11 @@ impl Processor {
         if node.token.is_cancelled() {
             return;
         }
+        if !node.running && node.state == NodeState::Done && node.subtree_running > 0 {
+            // It has returned, but its children still serve: cancelled with
+            // them, it is rebuilt with them.
+            node.state = NodeState::Canceled;
+        }
         node.token.cancel();
         if node.running {
             let r = NodeRef {
@@ -1041,7 +1058,13 @@ impl Processor {
                 }
                 self.node_mut(idx).restart = None;
                 if self.can_restart(idx) {
-                    self.restart_now(idx);
+                    if self.group_winding_down(idx) {
+                        // Its backoff is paid: it restarts with its group,
+                        // once the group has wound down.
+                        self.node_mut(idx).died = false;
+                    } else {
+                        self.restart_now(idx);
+                    }
                 }
             }
             Timer::Grace(r) => {
@@ -1133,42 +1156,67 @@ impl Processor {
             }
         }
         // A touched node, and each ancestor its exit drained (nothing runs in
-        // its subtree any more), may have drained its group: then the group
-        // restarts, as one (OTP's one_for_all: no member starts again while a
-        // member's last run still runs).
+        // its subtree any more), may have released its group: then the group
+        // restarts, as one (OTP's one_for_all: no member starts again while
+        // another member's old run still runs).
         while let Some(idx) = self.dirty.pop() {
             let mut cur = Some(idx).filter(|&i| self.exists(i));
             while let Some(a) = cur {
-                if self.node(a).subtree_running != 0 {
+                let drained = self.node(a).subtree_running == 0;
+                self.restart_group_of(a);
+                if !drained || !self.exists(a) {
                     break;
                 }
-                self.restart_group_of(a);
                 cur = self.node(a).parent;
             }
         }
     }
 
-    /// Schedules the restart of every member of `idx`'s group that wants one,
-    /// if nothing runs in the group. A member whose parent is cancelled is
-    /// left to the restart of the ancestor that wants it (so only the largest
-    /// subtrees restart).
+    /// Whether a member of `idx`'s group is still being stopped: its old
+    /// run (or something in its subtree) still runs after a cancellation, or
+    /// an ordered stop of the group is under way. A member running a fresh
+    /// run does not hold the group.
+    fn group_winding_down(&self, idx: u32) -> bool {
+        let node = self.node(idx);
+        if let Some(p) = node.parent {
+            if self.node(p).groups[node.group].sweep.is_some() {
+                return true;
+            }
+        }
+        self.group_of(idx).iter().any(|&m| {
+            let m = self.node(m);
+            m.subtree_running > 0 && m.token.is_cancelled()
+        })
+    }
+
+    /// Restarts every member of `idx`'s group that wants a restart, unless
+    /// the group is still winding down. A member whose parent is cancelled
+    /// is left to the restart of the ancestor that wants it (so only the
+    /// largest subtrees restart). Every member's fate (budget, backoff) is
+    /// decided before any starts, so a member that escalates to the parent
+    /// does not leave freshly started siblings to be cancelled at once.
     fn restart_group_of(&mut self, idx: u32) {
-        if self
-            .group_of(idx)
-            .iter()
-            .any(|&m| self.node(m).subtree_running > 0)
-        {
+        if self.group_winding_down(idx) {
             return;
         }
+        let mut due = std::mem::take(&mut self.due);
         for k in 0..self.group_of(idx).len() {
             let Some(&m) = self.group_of(idx).get(k) else {
                 break;
             };
             let node = self.node(m);
             if self.wants(node) && node.restart.is_none() && self.parent_alive(m) {
-                self.schedule(m);
+                if let Some(delay) = self.restart_delay(m) {
+                    due.push((m, delay));
+                }
             }
         }
+        for (m, delay) in due.drain(..) {
+            if self.exists(m) && self.parent_alive(m) {
+                self.schedule_after(m, delay);
+            }
+        }
+        self.due = due;
     }
 
     /// The members of a node's group, itself included (the root: itself).
@@ -1180,37 +1228,42 @@ impl Processor {
         }
     }
 
-    /// Decides when a ready node restarts: at once after a cancellation,
-    /// after its backoff after a death, or never (FAILED) when the budget or
-    /// the backoff policy says so.
-    fn schedule(&mut self, idx: u32) {
+    /// When a node that wants a restart restarts: at once after a
+    /// cancellation, after its backoff after a death, or never (`None`: it is
+    /// FAILED, and may have escalated) when its budget or its backoff policy
+    /// says so.
+    fn restart_delay(&mut self, idx: u32) -> Option<Duration> {
         let now = Instant::now();
         let node = self.node_mut(idx);
-        let mut delay = Duration::ZERO;
-        if node.died {
-            if let Some((max, within)) = node.opts.budget {
-                while node
-                    .deaths
-                    .front()
-                    .is_some_and(|&t| now.saturating_duration_since(t) >= within)
-                {
-                    node.deaths.pop_front();
-                }
-                if node.deaths.len() >= max as usize {
-                    let reason = format!("more than {max} restarts within {within:?}");
-                    self.fail(idx, reason);
-                    return;
-                }
-                node.deaths.push_back(now);
+        if !node.died {
+            return Some(Duration::ZERO);
+        }
+        if let Some((max, within)) = node.opts.budget {
+            while node
+                .deaths
+                .front()
+                .is_some_and(|&t| now.saturating_duration_since(t) >= within)
+            {
+                node.deaths.pop_front();
             }
-            match node.opts.backoff.next() {
-                Some(d) => delay = d,
-                None => {
-                    self.fail(idx, "its backoff policy gave up".to_owned());
-                    return;
-                }
+            if node.deaths.len() >= max as usize {
+                let reason = format!("more than {max} restarts within {within:?}");
+                self.fail(idx, reason);
+                return None;
+            }
+            node.deaths.push_back(now);
+        }
+        match node.opts.backoff.next() {
+            Some(d) => Some(d),
+            None => {
+                self.fail(idx, "its backoff policy gave up".to_owned());
+                None
             }
         }
+    }
+
+    /// Restarts a node after `delay` (a timer of this task), or now.
+    fn schedule_after(&mut self, idx: u32, delay: Duration) {
         let node = self.node_mut(idx);
         let dn = node.dn.clone();
         let r = NodeRef {
@@ -1222,8 +1275,9 @@ impl Processor {
         if delay.is_zero() {
             self.restart_now(idx);
         } else {
+            let at = Instant::now() + delay;
             let key = self.timers.insert(Timer::Restart(r), delay);
-            self.node_mut(idx).restart = Some((key, now + delay));
+            self.node_mut(idx).restart = Some((key, at));
         }
     }
 
@@ -1505,14 +1559,17 @@ impl Processor {
         while let Some(i) = stack.pop() {
             let n = self.node(i);
             // What a node that wants a restart waits for: its own subtree,
-            // or its group's.
-            let blocked_on = if self.wants(n) {
-                let group = self.group_of(i);
+            // and its group's members that are still being stopped.
+            let blocked_on = if self.wants(n) && n.restart.is_none() && self.parent_alive(i) {
+                let sweep = n
+                    .parent
+                    .is_some_and(|p| self.node(p).groups[n.group].sweep.is_some());
                 let mut on = self.running_in(i);
-                group
-                    .iter()
-                    .filter(|&&m| m != i)
-                    .for_each(|&m| on.extend(self.running_in(m)));
+                for &m in self.group_of(i).iter().filter(|&&m| m != i) {
+                    if sweep || self.node(m).token.is_cancelled() {
+                        on.extend(self.running_in(m));
+                    }
+                }
                 on
             } else {
                 Vec::new()

@@ -506,3 +506,134 @@ async fn group_waits_for_the_subtree_of_a_member_that_is_not_restarted() {
     h.settled().await;
     assert_eq!((x.starts(), slow.starts(), k.starts()), (1, 1, 2));
 }
+
+#[tokio::test(start_paused = true)]
+async fn operator_start_of_a_member_does_not_strand_its_stopping_sibling() {
+    // {slow, b}: b dies; while slow takes its time, the operator starts b.
+    let (slow, b) = (Puppet::ignoring_cancel(), Puppet::new());
+    let (rs, rb) = (slow.runnable(), b.runnable());
+    let h = Harness::new(root_with_group(move || {
+        vec![
+            Child::new("slow", rs.clone()).grace(Duration::from_secs(3600)),
+            Child::new("b", rb.clone()).backoff(BackoffPolicy::immediate()),
+        ]
+    }));
+    slow.healthy().await.unwrap();
+    b.healthy().await.unwrap();
+    b.die().await;
+    slow.wait_cancels(1).await;
+    h.start("root.b").await.unwrap();
+    assert_eq!(b.starts(), 2, "the operator's start is not deferred");
+    slow.finish().await;
+    h.settled().await;
+    assert_eq!(slow.starts(), 2, "slow restarted once it returned");
+}
+
+#[tokio::test(start_paused = true)]
+async fn operator_restart_of_the_stopping_member_releases_its_group() {
+    // {slow, b}: b dies and waits for slow; the operator restarts slow.
+    let (slow, b) = (Puppet::ignoring_cancel(), Puppet::new());
+    let (rs, rb) = (slow.runnable(), b.runnable());
+    let h = Harness::new(root_with_group(move || {
+        vec![
+            Child::new("slow", rs.clone()).grace(Duration::from_secs(3600)),
+            Child::new("b", rb.clone()).backoff(BackoffPolicy::immediate()),
+        ]
+    }));
+    slow.healthy().await.unwrap();
+    b.healthy().await.unwrap();
+    b.die().await;
+    slow.wait_cancels(1).await;
+    let h2 = h.clone();
+    let restart = tokio::spawn(async move { h2.restart("root.slow").await });
+    tokio::task::yield_now().await;
+    slow.finish().await;
+    restart.await.unwrap().unwrap();
+    h.settled().await;
+    assert_eq!((slow.starts(), b.starts()), (2, 2));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_member_due_after_its_backoff_waits_for_its_stopping_group() {
+    // {a (1 s backoff), b -> slow}: a dies; b restarts at once, a after 1 s.
+    // Within that second b dies too, and slow ignores its cancellation: a's
+    // timer must not start a beside b's old run, and once slow returns both
+    // restart.
+    let (a, b, slow) = (Puppet::new(), Puppet::new(), Puppet::ignoring_cancel());
+    let (ra, br) = (a.runnable(), above_slow_child(&b, &slow));
+    let h = Harness::new(root_with_group(move || {
+        vec![
+            Child::new("a", ra.clone()).backoff(BackoffPolicy::constant(Duration::from_secs(1))),
+            Child::new("b", br.clone()).backoff(BackoffPolicy::immediate()),
+        ]
+    }));
+    a.healthy().await.unwrap();
+    slow.healthy().await.unwrap();
+    b.healthy().await.unwrap();
+    a.die().await;
+    slow.wait_cancels(1).await;
+    slow.finish().await;
+    slow.wait_starts(2).await;
+    slow.healthy().await.unwrap();
+    b.wait_starts(2).await;
+    b.healthy().await.unwrap();
+    b.die().await;
+    slow.wait_cancels(2).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(a.starts(), 1, "a restarted beside b's old run");
+    slow.finish().await;
+    h.settled().await;
+    assert_eq!((a.starts(), b.starts()), (2, 3));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_member_that_escalates_does_not_start_its_siblings_first() {
+    // {a, b}: b dies with no budget left and escalates: the root restarts,
+    // rebuilding a once (not starting a for the group, then again for the
+    // root).
+    let (a, b) = (Puppet::new(), Puppet::new());
+    let (ra, rb) = (a.runnable(), b.runnable());
+    let h = Harness::new(root_with_group(move || {
+        vec![
+            Child::new("a", ra.clone()),
+            Child::new("b", rb.clone())
+                .budget(0, Duration::from_secs(60))
+                .escalate(true),
+        ]
+    }));
+    a.healthy().await.unwrap();
+    b.healthy().await.unwrap();
+    b.die().await;
+    h.settled().await;
+    assert_eq!(a.starts(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_done_member_whose_children_serve_restarts_with_its_group() {
+    // {a -> c, b}: a only sets up c and is done; b dies: c is cancelled
+    // with the group, and a is rebuilt to bring it back.
+    let (c, b) = (Puppet::new(), Puppet::new());
+    let (rc, rb) = (c.runnable(), b.runnable());
+    let ar = move |ctx: Context| {
+        let rc = rc.clone();
+        async move {
+            ctx.run("c", rc).await?;
+            ctx.signal(Signal::Healthy)?;
+            ctx.signal(Signal::Done)?;
+            Ok::<_, BoxError>(())
+        }
+    };
+    let h = Harness::new(root_with_group(move || {
+        vec![
+            Child::new("a", ar.clone()),
+            Child::new("b", rb.clone()).backoff(BackoffPolicy::immediate()),
+        ]
+    }));
+    c.healthy().await.unwrap();
+    b.healthy().await.unwrap();
+    h.settled().await;
+    assert_eq!(h.state("root.a").await, Some(NodeState::Done));
+    b.die().await;
+    h.settled().await;
+    assert_eq!((c.starts(), b.starts()), (2, 2));
+}
