@@ -404,6 +404,73 @@ fn reread_update_add_remove() {
     assert_eq!(out.trim(), "ERROR: process group already active");
 }
 
+/// `reloadConfig` lists groups as supervisord's `diff_to_active` does
+/// (recorded from Python 4.2.5 on this very scenario): added and changed in
+/// the new config's (priority, name) order, removed in the order the groups
+/// were added; stock `update` acts in that order.
+#[test]
+fn reload_config_lists_groups_in_config_order() {
+    let _ctl = require_python_ctl!();
+    let p = |name: &str, secs: u32, prio: u32| {
+        format!("[program:{name}]\ncommand=sleep {secs}\nautostart=false\npriority={prio}\n\n")
+    };
+    let d = Daemon::start(
+        &[
+            p("r1", 1000, 999),
+            p("r2", 1000, 1),
+            p("c_b", 1000, 1),
+            p("c_a", 1000, 2),
+        ]
+        .concat(),
+    );
+    let strings = |xml: &str| -> Vec<String> {
+        xml.split("<string>")
+            .skip(1)
+            .map(|s| s.split("</string>").next().unwrap().to_owned())
+            .collect()
+    };
+    let reload = || {
+        // [[added, changed, removed]]: the three innermost arrays.
+        let r = d.rpc("supervisor.reloadConfig", "");
+        let arrays: Vec<Vec<String>> = r.split("<array><data>").skip(3).map(strings).collect();
+        assert_eq!(arrays.len(), 3, "{r}");
+        arrays
+    };
+    d.rewrite(
+        &[
+            p("c_b", 999, 1),
+            p("c_a", 999, 2),
+            p("a3", 1000, 5),
+            p("a1", 1000, 10),
+            p("a2", 1000, 1),
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        reload(),
+        [vec!["a2", "a3", "a1"], vec!["c_b", "c_a"], vec!["r2", "r1"]]
+    );
+    let (out, code) = d.pyctl(&["update"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        out,
+        "r2: stopped\nr2: removed process group\nr1: stopped\nr1: removed process group\n\
+         c_b: stopped\nc_b: updated process group\nc_a: stopped\nc_a: updated process group\n\
+         a2: added process group\na3: added process group\na1: added process group\n"
+    );
+    // Each changed group was removed and added again, so went last.
+    d.rewrite(&p("a3", 1000, 5));
+    let empty: Vec<String> = Vec::new();
+    assert_eq!(
+        reload(),
+        [
+            empty.clone(),
+            empty,
+            vec!["c_b".into(), "c_a".into(), "a2".into(), "a1".into()]
+        ]
+    );
+}
+
 #[test]
 fn sighup_reloads_and_term_shuts_down() {
     let _ctl = require_python_ctl!();

@@ -92,6 +92,10 @@ pub struct State {
     pub latest: Config,
     /// The groups in use, by name.
     pub groups: BTreeMap<String, Arc<Group>>,
+    /// The names of the groups in use, in the order they were added
+    /// (supervisord's `process_groups` dict order, which `reloadConfig`
+    /// lists removed groups in).
+    pub added_order: Vec<String>,
 }
 
 /// The daemon.
@@ -276,6 +280,7 @@ impl Daemon {
             }
             let g = Arc::new(self.make_group(cfg, &st.latest));
             st.groups.insert(cfg.name.clone(), g.clone());
+            st.added_order.push(cfg.name.clone());
             g
         };
         let name = group.dn.rsplit('.').next().unwrap_or_default().to_owned();
@@ -353,8 +358,13 @@ impl Daemon {
 
     /// Removes a group that is in use (its processes must be stopped).
     pub async fn remove_group(&self, name: &str) -> bool {
-        let Some(g) = self.lock().groups.remove(name) else {
-            return false;
+        let g = {
+            let mut st = self.lock();
+            let Some(g) = st.groups.remove(name) else {
+                return false;
+            };
+            st.added_order.retain(|n| n != name);
+            g
         };
         let _ = self.sup.remove(&g.dn).await;
         g.pool_alive.cancel();
@@ -437,7 +447,10 @@ impl Daemon {
     }
 
     /// Re-reads the configuration file (`reloadConfig`): stores it as the latest
-    /// and returns `(added, changed, removed)` group names.
+    /// and returns `(added, changed, removed)` group names, in supervisord's
+    /// `diff_to_active` order: added and changed in the new configuration's
+    /// order (priority, then name), removed in the order the groups were
+    /// added (stock supervisorctl `update` acts in this order).
     pub fn reread(&self) -> Result<Diff, String> {
         let cfg = crate::load_config(&self.config_path, &self.env, &self.cli)?;
         let mut st = self.lock();
@@ -451,14 +464,11 @@ impl Daemon {
                 Some(_) => {}
             }
         }
-        for name in st.groups.keys() {
+        for name in &st.added_order {
             if !cfg.groups.iter().any(|g| &g.name == name) {
                 removed.push(name.clone());
             }
         }
-        added.sort();
-        changed.sort();
-        removed.sort();
         st.latest = cfg;
         Ok((added, changed, removed))
     }

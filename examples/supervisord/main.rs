@@ -561,6 +561,7 @@ async fn serve(
         state: Mutex::new(State {
             latest: cfg.clone(),
             groups: Default::default(),
+            added_order: Vec::new(),
         }),
         config_path,
         env,
