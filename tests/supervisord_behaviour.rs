@@ -402,6 +402,60 @@ fn umask_only_when_daemonized() {
     assert_eq!(umask_of(&pid.to_string()), mask, "daemonized");
 }
 
+/// A listener that stops reading its stdin after READY (here with the
+/// first event, larger than a pipe holds, half written) holds up nothing
+/// but itself: its pool keeps at most `buffer_size` events, discarding the
+/// oldest with supervisord's error line, and the daemon's memory stays flat
+/// however much a chatty process sends.
+#[test]
+fn event_pool_buffer_is_bounded_when_a_listener_stops_reading() {
+    const STALL_PY: &str = "import sys, time\n\
+        sys.stdout.write('READY\\n'); sys.stdout.flush()\n\
+        while True: time.sleep(1000)\n";
+    // Each block is one PROCESS_COMMUNICATION_STDOUT event of 100 kB.
+    const CHATTY_PY: &str = "import sys, time\n\
+        block = b'<!--XSUPERVISOR:BEGIN-->' + b'x' * 100000 + b'<!--XSUPERVISOR:END-->'\n\
+        while True:\n\
+        \x20   sys.stdout.buffer.write(block); sys.stdout.flush(); time.sleep(0.001)\n";
+    let d = Daemon::start_with(
+        "[supervisord]\nloglevel=info\n\n\
+         [eventlistener:stall]\ncommand=python3 -u %(here)s/stall.py\n\
+         events=PROCESS_COMMUNICATION\nbuffer_size=10\nstartsecs=0\n\n\
+         [program:chatty]\ncommand=python3 %(here)s/chatty.py\nstartsecs=0\n\
+         stdout_logfile=NONE\nstdout_capture_maxbytes=1MB\n",
+        &[("stall.py", STALL_PY), ("chatty.py", CHATTY_PY)],
+    );
+    const LINE: &str = "ERRO pool stall event buffer overflowed, discarding event ";
+    let discarded = || -> Vec<u64> {
+        d.main_log()
+            .lines()
+            .filter_map(|l| l.split_once(LINE))
+            .filter_map(|(_, n)| n.parse().ok())
+            .collect()
+    };
+    let rss = || -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", d.pid())).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    };
+    wait_until(WAIT, "200 events discarded", || discarded().len() >= 200);
+    let before = rss();
+    wait_until(WAIT, "2000 events discarded", || discarded().len() >= 2000);
+    let after = rss();
+    // 1800 more events of 100 kB went through: kept, they would be 180 MB.
+    assert!(
+        after < before + 32 * 1024,
+        "VmRSS grew from {before} kB to {after} kB"
+    );
+    // Oldest first, each once: only the one event handed to the listener
+    // (if it came after the first discard) is missing from the sequence.
+    let got = discarded();
+    assert!(got.windows(2).all(|w| w[0] < w[1]), "{got:?}");
+    let span = got.last().unwrap() - got[0] + 1;
+    assert!(span - got.len() as u64 <= 1, "{got:?}");
+    assert!(!d.main_log().contains(" DEBG "), "loglevel=info applies");
+}
+
 /// `logfile=syslog` and `stdout_syslog=true`: one datagram per line to the
 /// syslog socket, as Python's syslog.syslog() sends them.
 #[test]

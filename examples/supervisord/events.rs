@@ -12,8 +12,12 @@
 //!
 //! Nothing is lost on the way, as in supervisord (which is synchronous): the
 //! output consumers are supervisor-exec callback sinks, called for every chunk
-//! in order by the task reading the pipe, and each pool gets its events on an
-//! unbounded channel (its `buffer_size` is what bounds what it keeps).
+//! in order by the task reading the pipe, and the bus puts each event straight
+//! into each subscribed pool's [`PoolBuffer`] (supervisord's `_acceptEvent`),
+//! which keeps at most `buffer_size` events, discarding the oldest beyond. A
+//! pool's dispatcher writes an event to a listener's stdin in a task of its
+//! own (supervisord buffers the write and goes on), so a listener that stops
+//! reading holds up nothing but itself.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,7 +25,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use supervisor_exec::{OutputChunk, ProcessHandle, Stream};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 use crate::logging::Logger;
 
@@ -53,7 +57,100 @@ pub struct Bus {
 struct PoolSub {
     id: u64,
     subscriptions: Vec<String>,
-    tx: mpsc::UnboundedSender<Arc<Event>>,
+    buffer: Arc<PoolBuffer>,
+}
+
+/// A pool's event buffer (supervisord's `EventListenerPool.event_buffer`):
+/// the events accepted and not yet handed to a listener, oldest first, each
+/// with its pool serial. It holds at most `buffer_size` events (at least
+/// one): accepting one more discards the oldest, with supervisord's error
+/// line in the main log.
+pub struct PoolBuffer {
+    pool: String,
+    /// `buffer_size` as configured (shown in the rebuffering message).
+    buffer_size: usize,
+    log: Arc<Logger>,
+    state: std::sync::Mutex<PoolQueue>,
+    /// Woken when an event is accepted.
+    notify: Notify,
+}
+
+struct PoolQueue {
+    events: VecDeque<Queued>,
+    next_poolserial: u64,
+}
+
+impl PoolBuffer {
+    /// An empty buffer for pool `pool`.
+    pub fn new(pool: &str, buffer_size: usize, log: Arc<Logger>) -> Self {
+        PoolBuffer {
+            pool: pool.to_owned(),
+            buffer_size,
+            log,
+            state: std::sync::Mutex::new(PoolQueue {
+                events: VecDeque::new(),
+                next_poolserial: 0,
+            }),
+            notify: Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, PoolQueue> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// supervisord's `_acceptEvent` for a new event: it gets the next pool
+    /// serial and goes last.
+    fn accept(&self, ev: Arc<Event>) {
+        {
+            let mut q = self.lock();
+            let poolserial = q.next_poolserial;
+            q.next_poolserial += 1;
+            self.push(&mut q, (ev, poolserial), false);
+        }
+        self.notify.notify_one();
+    }
+
+    /// supervisord's `_acceptEvent(event, head=True)`: an event a listener
+    /// did not finish goes back first, keeping its pool serial.
+    fn rebuffer(&self, ev: Queued) {
+        let mut q = self.lock();
+        self.log.debug_fmt(format_args!(
+            "rebuffering event {} for pool {} (buf size={}, max={})",
+            ev.0.serial,
+            self.pool,
+            q.events.len(),
+            self.buffer_size
+        ));
+        self.push(&mut q, ev, true);
+    }
+
+    fn push(&self, q: &mut PoolQueue, ev: Queued, head: bool) {
+        if q.events.len() >= self.buffer_size.max(1) {
+            if let Some((old, _)) = q.events.pop_front() {
+                self.log.error(&format!(
+                    "pool {} event buffer overflowed, discarding event {}",
+                    self.pool, old.serial
+                ));
+            }
+        }
+        if head {
+            q.events.push_front(ev);
+        } else {
+            q.events.push_back(ev);
+        }
+    }
+
+    /// Takes the oldest event.
+    fn pop(&self) -> Option<Queued> {
+        self.lock().events.pop_front()
+    }
+
+    /// How many events are waiting.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.lock().events.len()
+    }
 }
 
 impl Bus {
@@ -87,25 +184,23 @@ impl Bus {
             serial: self.serial.fetch_add(1, Ordering::SeqCst),
         });
         for p in to {
-            // A pool being removed has dropped its receiver: nothing to do.
-            let _ = p.tx.send(ev.clone());
+            p.buffer.accept(ev.clone());
         }
     }
 
-    /// Registers a pool's subscriptions: its id, for [`Bus::unregister`],
-    /// and where its events arrive.
-    fn register(&self, subscriptions: Vec<String>) -> (u64, mpsc::UnboundedReceiver<Arc<Event>>) {
+    /// Registers a pool's subscriptions and the buffer its events go to:
+    /// its id, for [`Bus::unregister`].
+    fn register(&self, subscriptions: Vec<String>, buffer: Arc<PoolBuffer>) -> u64 {
         let id = self.next_pool.fetch_add(1, Ordering::SeqCst);
-        let (tx, rx) = mpsc::unbounded_channel();
         self.pools
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(PoolSub {
                 id,
                 subscriptions,
-                tx,
+                buffer,
             });
-        (id, rx)
+        id
     }
 
     fn unregister(&self, id: u64) {
@@ -345,6 +440,10 @@ struct Listener {
     state: ListenerState,
     buf: Vec<u8>,
     pid: u32,
+    /// An event is being written to its stdin (by a task of its own): it
+    /// gets no other until that write has ended, so at most one envelope per
+    /// listener is held while it does not read.
+    writing: bool,
 }
 
 /// What a pool's dispatcher needs.
@@ -377,7 +476,8 @@ pub fn spawn_pool(bus: &Arc<Bus>, log: Arc<Logger>, spec: PoolSpec) {
         stdout: mut chunks,
         alive,
     } = spec;
-    let (pool_id, mut events) = bus.register(subscriptions);
+    let buffer = Arc::new(PoolBuffer::new(&pool, buffer_size, log.clone()));
+    let pool_id = bus.register(subscriptions, buffer.clone());
     let bus = bus.clone();
     let mut ls: Vec<Listener> = listeners
         .into_iter()
@@ -387,34 +487,38 @@ pub fn spawn_pool(bus: &Arc<Bus>, log: Arc<Logger>, spec: PoolSpec) {
             state: ListenerState::Acknowledged,
             buf: Vec::new(),
             pid: 0,
+            writing: false,
         })
         .collect();
     tokio::spawn(async move {
-        // Each event with its pool serial, given when the pool accepts it
-        // (0, 1, ...) and kept when it is rebuffered.
-        let mut queue: VecDeque<Queued> = VecDeque::new();
-        let mut next_poolserial = 0u64;
+        // The end of each write to a listener's stdin: (listener, event
+        // serial, whether it was written). At most one per listener.
+        let (written_tx, mut written) = mpsc::unbounded_channel::<(usize, u64, bool)>();
         loop {
             tokio::select! {
                 _ = alive.cancelled() => {
                     bus.unregister(pool_id);
                     return;
                 }
-                ev = events.recv() => match ev {
-                    Some(ev) => {
-                        if queue.len() >= buffer_size.max(1) {
-                            if let Some((old, _)) = queue.pop_front() {
-                                log.error(&format!("pool {pool} event buffer overflowed, discarding event {}", old.serial));
+                _ = buffer.notify.notified() => {}
+                Some((i, serial, ok)) = written.recv() => {
+                    let l = &mut ls[i];
+                    l.writing = false;
+                    if !ok {
+                        log.debug_fmt(format_args!(
+                            "epipe occurred while sending event {serial} to listener {}, listener state unchanged",
+                            l.name
+                        ));
+                        // Unless it was rebuffered already (its process is gone).
+                        if matches!(&l.state, ListenerState::Busy((ev, _)) if ev.serial == serial) {
+                            if let ListenerState::Busy(ev) =
+                                std::mem::replace(&mut l.state, ListenerState::Acknowledged)
+                            {
+                                buffer.rebuffer(ev);
                             }
                         }
-                        queue.push_back((ev, next_poolserial));
-                        next_poolserial += 1;
                     }
-                    None => {
-                        bus.unregister(pool_id);
-                        return;
-                    }
-                },
+                }
                 Some((i, chunk)) = chunks.recv() => {
                     let l = &mut ls[i];
                     if chunk.stream != Stream::Stdout {
@@ -423,14 +527,14 @@ pub fn spawn_pool(bus: &Arc<Bus>, log: Arc<Logger>, spec: PoolSpec) {
                     if chunk.pid != l.pid {
                         // A new process of this listener: whatever it was handling is rebuffered.
                         if let ListenerState::Busy(ev) = std::mem::replace(&mut l.state, ListenerState::Acknowledged) {
-                            queue.push_front(ev);
+                            buffer.rebuffer(ev);
                         }
                         l.pid = chunk.pid;
                         l.buf.clear();
                     }
                     l.buf.extend_from_slice(&chunk.data);
                     if let Some(requeue) = advance(l, &log) {
-                        queue.push_front(requeue);
+                        buffer.rebuffer(requeue);
                     }
                 }
             }
@@ -440,20 +544,18 @@ pub fn spawn_pool(bus: &Arc<Bus>, log: Arc<Logger>, spec: PoolSpec) {
                     if let ListenerState::Busy(ev) =
                         std::mem::replace(&mut l.state, ListenerState::Acknowledged)
                     {
-                        queue.push_front(ev);
+                        buffer.rebuffer(ev);
                     }
                 }
             }
-            while !queue.is_empty() {
-                let Some(l) = ls
-                    .iter_mut()
-                    .find(|l| matches!(l.state, ListenerState::Ready))
-                else {
+            while let Some(i) = ls
+                .iter()
+                .position(|l| matches!(l.state, ListenerState::Ready) && !l.writing)
+            {
+                let Some((ev, poolserial)) = buffer.pop() else {
                     break;
                 };
-                let Some((ev, poolserial)) = queue.pop_front() else {
-                    break;
-                };
+                let l = &mut ls[i];
                 let msg = format!(
                     "ver:3.0 server:{identifier} serial:{} pool:{pool} poolserial:{poolserial} eventname:{} len:{}\n{}",
                     ev.serial,
@@ -461,21 +563,18 @@ pub fn spawn_pool(bus: &Arc<Bus>, log: Arc<Logger>, spec: PoolSpec) {
                     ev.payload.len(),
                     ev.payload
                 );
-                match l.handle.write_stdin(msg.as_bytes()).await {
-                    Ok(()) => {
-                        let serial = ev.serial;
-                        l.state = ListenerState::Busy((ev, poolserial));
-                        log.debug_fmt(format_args!("event {serial} sent to listener {}", l.name));
-                    }
-                    Err(_) => {
-                        log.debug_fmt(format_args!(
-                            "epipe occurred while sending event {} to listener {}, listener state unchanged",
-                            ev.serial, l.name
-                        ));
-                        queue.push_front((ev, poolserial));
-                        l.state = ListenerState::Acknowledged;
-                    }
-                }
+                let serial = ev.serial;
+                l.state = ListenerState::Busy((ev, poolserial));
+                l.writing = true;
+                log.debug_fmt(format_args!("event {serial} sent to listener {}", l.name));
+                // supervisord buffers the write and carries on; the task
+                // holds the envelope until the listener reads it or exits.
+                let handle = l.handle.clone();
+                let written_tx = written_tx.clone();
+                tokio::spawn(async move {
+                    let ok = handle.write_stdin(msg.as_bytes()).await.is_ok();
+                    let _ = written_tx.send((i, serial, ok));
+                });
             }
         }
     });
@@ -575,5 +674,73 @@ mod tests {
         assert!(!matches("PROCESS_STATE_RUNNING", "PROCESS_STATE_STOPPED"));
         assert!(!matches("TICK_5", "TICK_60"));
         assert!(!matches("REMOTE", "REMOTE_COMMUNICATION"));
+    }
+
+    fn event(serial: u64) -> Arc<Event> {
+        Arc::new(Event {
+            name: "TICK_5".into(),
+            payload: String::new(),
+            serial,
+        })
+    }
+
+    /// supervisord's `_acceptEvent`: at most `buffer_size` events, the
+    /// oldest discarded (with its error line) for a new one at the tail or a
+    /// rebuffered one at the head; pool serials count accepted events.
+    #[test]
+    fn pool_buffer_keeps_buffer_size_dropping_the_oldest() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("main.log");
+        let log = Arc::new(Logger::new(
+            Some(path.clone()),
+            crate::config::LogLevel::Debug,
+            0,
+            0,
+            false,
+        ));
+        let b = PoolBuffer::new("pool", 3, log);
+        for serial in 0..5 {
+            b.accept(event(serial));
+        }
+        assert_eq!(b.len(), 3);
+        let (ev, poolserial) = b.pop().unwrap();
+        assert_eq!((ev.serial, poolserial), (2, 2));
+        b.accept(event(5));
+        // Full again (3, 4, 5): the rebuffered 2 goes first, 3 is discarded.
+        b.rebuffer((ev, poolserial));
+        let rest: Vec<(u64, u64)> = std::iter::from_fn(|| b.pop())
+            .map(|(e, p)| (e.serial, p))
+            .collect();
+        assert_eq!(rest, [(2, 2), (4, 4), (5, 5)]);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text
+            .lines()
+            .map(|l| l.split_once(' ').unwrap().1.split_once(' ').unwrap().1)
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "ERRO pool pool event buffer overflowed, discarding event 0",
+                "ERRO pool pool event buffer overflowed, discarding event 1",
+                "DEBG rebuffering event 2 for pool pool (buf size=3, max=3)",
+                "ERRO pool pool event buffer overflowed, discarding event 3",
+            ]
+        );
+        // buffer_size=0 keeps one event, as supervisord's `len >= 0` check does.
+        let b0 = PoolBuffer::new(
+            "p0",
+            0,
+            Arc::new(Logger::new(
+                None,
+                crate::config::LogLevel::Info,
+                0,
+                0,
+                false,
+            )),
+        );
+        b0.accept(event(0));
+        b0.accept(event(1));
+        assert_eq!(b0.len(), 1);
+        assert_eq!(b0.pop().unwrap().0.serial, 1);
     }
 }
