@@ -297,7 +297,7 @@ impl Command {
     }
 
     fn set_output(self, stream: Stream, output: Output) -> Self {
-        let channel = output.channel.then(|| self.shared.channel());
+        let channel = output.channel.then(|| self.shared.channel.clone());
         let sinks = Sinks::new(stream, output, channel).map(Arc::new);
         {
             let mut set = self.shared.sinks.write().unwrap_or_else(|e| e.into_inner());
@@ -317,8 +317,9 @@ impl Command {
     }
 
     /// How many output chunks the output channel buffers for a slow
-    /// subscriber (default 1024). Set it before configuring outputs and
-    /// subscribing.
+    /// subscriber (default 1024). It may be set before or after the outputs
+    /// are configured; set after someone subscribed, it replaces the channel
+    /// (those subscribers see it closed and must subscribe again).
     pub fn output_channel_capacity(self, capacity: usize) -> Self {
         self.shared.set_channel_capacity(capacity);
         self

@@ -113,18 +113,81 @@ pub(crate) struct Shared {
     /// dropping it here never waits for a blocked writer.
     pub(crate) stdin: Mutex<Option<Arc<tokio::sync::Mutex<ChildStdin>>>>,
     pub(crate) sinks: RwLock<SinkSet>,
-    /// The output channel, made on first use (an output with
-    /// [`Output::channel`](crate::Output::channel), or a subscriber): its
-    /// ring of `capacity` slots is allocated up front, ~57 KiB at the
-    /// default, which a command that never uses it should not pay for (a
-    /// `Command` without it takes ~1 KiB).
-    channel: Mutex<OutputChannel>,
+    /// The output channel, shared with the sinks of the streams configured
+    /// with [`Output::channel`](crate::Output::channel) (which read it at
+    /// each send, so the order of configuring outputs, capacity and
+    /// subscribers does not matter).
+    pub(crate) channel: Arc<OutputChannel>,
+}
+
+/// A command's output channel, made on first subscribe: its ring of
+/// `capacity` slots is allocated up front, ~57 KiB at the default, which a
+/// command nobody subscribes to should not pay for (a `Command` without it
+/// takes ~1 KiB). Held by [`Shared`] and by each [`Sinks`] that sends to it
+/// (it refers to neither, so there is no cycle).
+#[derive(Debug)]
+pub(crate) struct OutputChannel {
+    inner: RwLock<ChannelState>,
 }
 
 #[derive(Debug)]
-struct OutputChannel {
+struct ChannelState {
     capacity: usize,
     tx: Option<broadcast::Sender<OutputChunk>>,
+}
+
+impl OutputChannel {
+    fn new(capacity: usize) -> Self {
+        Self {
+            inner: RwLock::new(ChannelState { capacity, tx: None }),
+        }
+    }
+
+    /// Sends `chunk()` if someone subscribed (the chunk is not built
+    /// otherwise).
+    pub(crate) fn send(&self, chunk: impl FnOnce() -> OutputChunk) {
+        let c = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(tx) = c.tx.as_ref().filter(|tx| tx.receiver_count() > 0) {
+            let _ = tx.send(chunk());
+        }
+    }
+
+    /// Whether someone is subscribed now.
+    pub(crate) fn has_subscribers(&self) -> bool {
+        let c = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        c.tx.as_ref().is_some_and(|tx| tx.receiver_count() > 0)
+    }
+
+    /// A new receiver; the channel is made now if it was not yet.
+    fn subscribe(&self) -> broadcast::Receiver<OutputChunk> {
+        if let Some(tx) = &self.inner.read().unwrap_or_else(|e| e.into_inner()).tx {
+            return tx.subscribe();
+        }
+        let mut c = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        let capacity = c.capacity;
+        c.tx.get_or_insert_with(|| broadcast::channel(capacity).0)
+            .subscribe()
+    }
+
+    /// Sets the capacity; a channel made before is replaced (its
+    /// subscribers see it closed, the sinks send to the new one).
+    fn set_capacity(&self, capacity: usize) {
+        let mut c = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        c.capacity = capacity.max(1);
+        if c.tx.is_some() {
+            c.tx = Some(broadcast::channel(c.capacity).0);
+        }
+    }
+
+    /// Whether the ring was allocated.
+    #[cfg(test)]
+    fn is_made(&self) -> bool {
+        self.inner
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .tx
+            .is_some()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -141,10 +204,7 @@ impl Shared {
             started: Mutex::new(None),
             stdin: Mutex::new(None),
             sinks: RwLock::new(SinkSet::default()),
-            channel: Mutex::new(OutputChannel {
-                capacity: 1024,
-                tx: None,
-            }),
+            channel: Arc::new(OutputChannel::new(1024)),
         }
     }
 
@@ -169,22 +229,10 @@ impl Shared {
         }
     }
 
-    /// The output channel, made now if it was not yet.
-    pub(crate) fn channel(&self) -> broadcast::Sender<OutputChunk> {
-        let mut c = self.channel.lock().unwrap_or_else(|e| e.into_inner());
-        let capacity = c.capacity;
-        c.tx.get_or_insert_with(|| broadcast::channel(capacity).0)
-            .clone()
-    }
-
     /// Sets the output channel's capacity; a channel made before is
     /// replaced (its subscribers see it closed).
     pub(crate) fn set_channel_capacity(&self, capacity: usize) {
-        let mut c = self.channel.lock().unwrap_or_else(|e| e.into_inner());
-        c.capacity = capacity.max(1);
-        if c.tx.is_some() {
-            c.tx = Some(broadcast::channel(c.capacity).0);
-        }
+        self.channel.set_capacity(capacity);
     }
 
     pub(crate) fn update(&self, f: impl FnOnce(&mut ProcessStatus)) {
@@ -338,7 +386,7 @@ impl ProcessHandle {
     /// misses chunks (and is told so by the receiver); a consumer that must
     /// see every chunk uses [`Output::callback`](crate::Output::callback).
     pub fn subscribe_output(&self) -> broadcast::Receiver<OutputChunk> {
-        self.shared.channel().subscribe()
+        self.shared.channel.subscribe()
     }
 }
 
@@ -347,22 +395,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn output_channel_is_made_on_first_use() {
+    fn output_channel_is_made_on_first_subscribe() {
         let shared = Shared::new();
-        let made = |s: &Shared| s.channel.lock().unwrap().tx.is_some();
-        assert!(!made(&shared), "no ring before anyone uses the channel");
+        let chunk = || OutputChunk {
+            stream: Stream::Stdout,
+            pid: 1,
+            offset: 0,
+            data: Arc::from(&b"x"[..]),
+        };
+        assert!(!shared.channel.is_made(), "no ring before a subscriber");
         shared.set_channel_capacity(8);
-        assert!(!made(&shared));
-        let tx = shared.channel();
-        assert!(made(&shared));
-        assert!(
-            shared.channel().same_channel(&tx),
-            "one channel for all users"
-        );
+        shared.channel.send(chunk);
+        assert!(!shared.channel.is_made(), "nor for a send or a capacity");
+        let mut rx = shared.channel.subscribe();
+        assert!(shared.channel.is_made());
+        let mut rx2 = shared.channel.subscribe();
+        shared.channel.send(chunk);
+        assert_eq!(&*rx.try_recv().unwrap().data, b"x");
+        assert_eq!(&*rx2.try_recv().unwrap().data, b"x", "one channel for all");
         shared.set_channel_capacity(4);
         assert!(
-            !shared.channel().same_channel(&tx),
+            matches!(rx.try_recv(), Err(broadcast::error::TryRecvError::Closed)),
             "a new capacity, a new channel"
         );
+        let mut rx3 = shared.channel.subscribe();
+        shared.channel.send(chunk);
+        assert_eq!(&*rx3.try_recv().unwrap().data, b"x");
     }
 }

@@ -20,8 +20,8 @@ use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::handle::OutputChannel;
 use tokio::io::AsyncReadExt;
-use tokio::sync::broadcast;
 use tracing::Level;
 
 /// One of the two output streams of a process.
@@ -466,7 +466,9 @@ pub(crate) struct Sinks {
     pub(crate) tracing: Option<Level>,
     pub(crate) file: Option<Arc<LogFile>>,
     pub(crate) tail: Option<Arc<TailBuffer>>,
-    pub(crate) channel: Option<broadcast::Sender<OutputChunk>>,
+    /// The command's output channel, if this stream is sent to it
+    /// ([`Output::channel`]).
+    pub(crate) channel: Option<Arc<OutputChannel>>,
     strip_ansi: bool,
     /// What the readers of every run write under one lock.
     state: Mutex<SinkState>,
@@ -484,7 +486,7 @@ impl Sinks {
     pub(crate) fn new(
         stream: Stream,
         out: Output,
-        channel: Option<broadcast::Sender<OutputChunk>>,
+        channel: Option<Arc<OutputChannel>>,
     ) -> Option<Self> {
         if out.is_empty() {
             return None;
@@ -514,10 +516,10 @@ impl Sinks {
         if let Some(tail) = &self.tail {
             tail.push(data);
         }
-        // Without a receiver the chunk would be dropped by `send`: skip
+        // Without a subscriber the chunk would be dropped by `send`: skip
         // copying it unless a callback wants it.
-        let tx = self.channel.as_ref().filter(|tx| tx.receiver_count() > 0);
-        if tx.is_some() || !st.callbacks.is_empty() {
+        let channel = self.channel.as_deref().filter(|c| c.has_subscribers());
+        if channel.is_some() || !st.callbacks.is_empty() {
             let chunk = OutputChunk {
                 stream: self.stream,
                 pid,
@@ -534,8 +536,8 @@ impl Sinks {
                 }
                 called.is_ok()
             });
-            if let Some(tx) = tx {
-                let _ = tx.send(chunk);
+            if let Some(channel) = channel {
+                channel.send(|| chunk);
             }
         }
         st.offset += data.len() as u64;

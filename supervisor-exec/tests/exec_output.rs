@@ -190,6 +190,62 @@ async fn tail_buffer_offsets_are_absolute() {
     assert_eq!(next, 20);
 }
 
+/// What a subscriber received so far (it was subscribed before the run).
+fn received(rx: &mut tokio::sync::broadcast::Receiver<supervisor_exec::OutputChunk>) -> Vec<u8> {
+    let mut got = Vec::new();
+    while let Ok(chunk) = rx.try_recv() {
+        got.extend_from_slice(&chunk.data);
+    }
+    got
+}
+
+/// The output channel's capacity may be set after the outputs: the sinks
+/// send to the channel the subscribers get, with that capacity.
+#[tokio::test]
+async fn output_channel_capacity_after_the_outputs() {
+    let cmd = Command::shell("printf hello")
+        .stdout(Output::new().channel())
+        .output_channel_capacity(8);
+    let mut out = cmd.handle().subscribe_output();
+    run_once(cmd).await;
+    assert_eq!(received(&mut out), b"hello");
+
+    // Capacity 1, set last, applies: a subscriber that reads nothing lags.
+    let cmd = Command::new("seq")
+        .arg("100000")
+        .stdout(Output::new().channel())
+        .output_channel_capacity(1);
+    let mut lagging = cmd.handle().subscribe_output();
+    run_once(cmd).await;
+    assert!(
+        matches!(
+            lagging.try_recv(),
+            Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_))
+        ),
+        "the capacity set after the output is the channel's"
+    );
+}
+
+/// A subscriber may come before the outputs are configured.
+#[tokio::test]
+async fn subscribe_before_the_outputs() {
+    let cmd = Command::shell("printf hello; printf ' world' >&2");
+    let mut out = cmd.handle().subscribe_output();
+    let cmd = cmd
+        .stdout(Output::new().channel())
+        .stderr(Output::new().channel());
+    let mut later = cmd.handle().subscribe_output();
+    run_once(cmd).await;
+    let mut got = received(&mut out);
+    got.sort_unstable();
+    let mut want = b"hello world".to_vec();
+    want.sort_unstable();
+    assert_eq!(got, want, "both streams, to the early subscriber");
+    let mut got = received(&mut later);
+    got.sort_unstable();
+    assert_eq!(got, want, "and to a later one: one channel");
+}
+
 #[tokio::test]
 async fn stdin_writes_reach_the_child() {
     let cmd = Command::new("cat")
