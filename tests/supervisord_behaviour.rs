@@ -456,6 +456,63 @@ fn event_pool_buffer_is_bounded_when_a_listener_stops_reading() {
     assert!(!d.main_log().contains(" DEBG "), "loglevel=info applies");
 }
 
+/// As PID 1 (here of a new pid namespace, made with `unshare`), supervisord
+/// reaps the orphans re-parented to it and logs them as Python does
+/// (`reaped unknown pid N (exit status 5)`), while its programs keep their
+/// own exit statuses. Skipped (saying so) where `unshare --pid` is not
+/// permitted.
+#[test]
+fn pid_1_reaps_orphans_and_keeps_program_statuses() {
+    let can = std::process::Command::new("unshare")
+        .args(["--pid", "--fork", "true"])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !can {
+        eprintln!("skipped: `unshare --pid --fork` is not available here");
+        return;
+    }
+    let d = Daemon::prepare(
+        "[program:orphaner]\ncommand=sh -c '( (sleep 0.1; exit 5) & ); exec sleep 1000'\nstartsecs=0\n\n\
+         [program:three]\ncommand=sh -c 'sleep 0.2; exit 3'\nstartsecs=0\nautorestart=false\n",
+        &[],
+    );
+    let child = std::process::Command::new("unshare")
+        .args(["--pid", "--fork", "--kill-child"])
+        .arg(support::example_bin("supervisord"))
+        .arg("-n")
+        .arg("-c")
+        .arg(&d.conf)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn unshare");
+    // Ends the namespace (and the daemon, its PID 1) however the test ends.
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _ns = Kill(child);
+    wait_until(WAIT, "the orphan reaped and three's exit logged", || {
+        let log = d.main_log();
+        log.contains("exited: three (exit status 3; not expected)")
+            && log.lines().any(|l| {
+                l.split_once(" INFO reaped unknown pid ")
+                    .is_some_and(|(_, rest)| rest.ends_with(" (exit status 5)"))
+            })
+    });
+    let log = d.main_log();
+    assert!(log.contains("supervisord started with pid 1"), "{log}");
+    assert!(
+        log.contains("success: orphaner entered RUNNING state"),
+        "{log}"
+    );
+    assert!(!log.contains("exited: orphaner"), "{log}");
+}
+
 /// `logfile=syslog` and `stdout_syslog=true`: one datagram per line to the
 /// syslog socket, as Python's syslog.syslog() sends them.
 #[test]

@@ -543,6 +543,40 @@ fn run(cli: Cli, argv0: &str) -> i32 {
     code
 }
 
+/// supervisord's `reap` for the children that are not its programs'
+/// (orphans re-parented to it, e.g. as PID 1 in a container): reaped at
+/// each SIGCHLD and logged as `reaped unknown pid N (exit status 0)`.
+/// supervisor-exec's own processes are left to their runs; when one of
+/// them, exited but not yet reaped, hides the others, it tries again a
+/// second later.
+fn spawn_orphan_reaper(log: Arc<Logger>) {
+    let mut sigchld = match signal(SignalKind::child()) {
+        Ok(s) => s,
+        Err(e) => {
+            log.error(&format!(
+                "cannot watch SIGCHLD, orphans will not be reaped: {e}"
+            ));
+            return;
+        }
+    };
+    tokio::spawn(async move {
+        loop {
+            let reaped = supervisor_exec::reap_orphans();
+            for o in &reaped.orphans {
+                log.info(&format!("reaped unknown pid {} ({})", o.pid, o.status));
+            }
+            if reaped.blocked {
+                tokio::select! {
+                    _ = sigchld.recv() => {}
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+            } else if sigchld.recv().await.is_none() {
+                return;
+            }
+        }
+    });
+}
+
 async fn serve(
     cfg: Config,
     listeners: Vec<Listener>,
@@ -572,6 +606,7 @@ async fn serve(
         bus: Arc::new(events::Bus::new()),
     });
     events::spawn_ticks(d.bus.clone());
+    spawn_orphan_reaper(log.clone());
     // supervisord makes the inet server first, then the unix one; for each,
     // its RPC interfaces, then the warning about no authentication.
     let mut listeners = listeners;

@@ -105,7 +105,10 @@
 //!   group signals; cgroups are out of scope.
 //! * A grandchild orphaned by a process killed outside the stop ladder is
 //!   reparented to init (or the nearest subreaper), which reaps it; a
-//!   supervisor running as PID 1 must reap orphans itself.
+//!   supervisor running as PID 1 must reap orphans itself: call
+//!   [`reap_orphans`] on `SIGCHLD`, which reaps only the children
+//!   supervisor-exec did not spawn (and so must not be used by a program
+//!   that waits for children of its own by other means).
 //! * The exit is observed through a pidfd (Linux 5.3+) so that the group is
 //!   killed and the pid forgotten *before* the process is reaped: a signal
 //!   from a [`ProcessHandle`] never reaches a recycled pid. Without pidfds, the
@@ -132,6 +135,7 @@ mod error;
 mod handle;
 mod output;
 mod readiness;
+mod reaper;
 mod run;
 mod spawn;
 mod stop;
@@ -141,6 +145,7 @@ pub use crate::command::{Command, Isolation, Readiness};
 pub use crate::error::{Error, ExitStatus};
 pub use crate::handle::{LastExit, ProcessHandle, ProcessState, ProcessStatus};
 pub use crate::output::{LogFile, Output, OutputChunk, Stream, Tail, TailBuffer};
+pub use crate::reaper::{reap_orphans, Orphan, Reaped};
 /// Marks every file descriptor of this process above stderr close-on-exec,
 /// so that no program spawned afterwards inherits one (descriptors the
 /// process inherited from whoever started it, in particular).

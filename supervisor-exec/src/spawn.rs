@@ -22,6 +22,7 @@ use crate::error::{Error, ExitStatus, Kind};
 use crate::handle::{ProcessState, Shared};
 use crate::output::{self, Stream};
 use crate::readiness::Notifier;
+use crate::reaper;
 use crate::sys::{self, PreExec};
 
 const DEFAULT_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
@@ -251,14 +252,18 @@ pub(crate) fn spawn(
         // back to fork when the C library lacks it.
         cmd.current_dir(dir);
     }
+    // Registered before the reaper of orphans can look at it.
+    let spawning = reaper::spawning();
     let child = cmd.spawn().map_err(spawn_err)?;
+    let pid = child
+        .id()
+        .ok_or_else(|| spawn_err(io::Error::other("the child has no pid")))?;
+    reaper::spawned(pid);
+    drop(spawning);
     // Close our copies of the child's ends of the pipes.
     drop(cmd);
     drop(notify_write);
     let started = Instant::now();
-    let pid = child
-        .id()
-        .ok_or_else(|| spawn_err(io::Error::other("the child has no pid")))?;
     *shared.live() = Some(pid);
     let pidfd = sys::pidfd_open(pid);
 
@@ -312,6 +317,7 @@ impl Process {
             Ok(status) => self.early = Some(status),
             Err(e) => tracing::error!(pid = self.pid, error = %e, "wait failed"),
         }
+        reaper::reaped(self.pid);
         self.exited = true;
     }
 
@@ -336,6 +342,7 @@ impl Process {
             Some(s) => Ok(s),
             None => self.child.wait().await,
         };
+        reaper::reaped(self.pid);
         self.reaped = true;
         self.shared.set_stdin(None);
         match status {
@@ -368,6 +375,7 @@ impl Drop for Process {
             // group while its id is still reserved by the unreaped leader.
             // tokio's `kill_on_drop` then reaps the leader in the background.
             *self.shared.live() = None;
+            reaper::abandoned(self.pid);
             let _ = sys::send_signal(self.pid, true, Signal::SIGKILL);
             self.shared.set_stdin(None);
             self.shared.update(|s| {
