@@ -450,10 +450,9 @@ async fn blocking_child_becomes_zombie_and_parent_still_restarts() {
     sup.shutdown(Duration::from_secs(5)).await.unwrap();
 }
 
-#[tokio::test(start_paused = true)]
-async fn group_restarts_only_when_every_member_has_returned() {
-    // {slow, b}: b dies; slow takes an hour to honour its cancellation. As in
-    // OTP's one_for_all, the new b must not run beside the old slow.
+/// The group `{slow, b}`, both healthy; then b dies, and slow (an hour's
+/// grace) has seen its cancellation but ignores it.
+async fn b_died_beside_slow() -> (Puppet, Puppet, Harness) {
     let (slow, b) = (Puppet::ignoring_cancel(), Puppet::new());
     let (rs, rb) = (slow.runnable(), b.runnable());
     let h = Harness::new(root_with_group(move || {
@@ -466,6 +465,14 @@ async fn group_restarts_only_when_every_member_has_returned() {
     b.healthy().await.unwrap();
     b.die().await;
     slow.wait_cancels(1).await;
+    (slow, b, h)
+}
+
+#[tokio::test(start_paused = true)]
+async fn group_restarts_only_when_every_member_has_returned() {
+    // {slow, b}: b dies; slow takes an hour to honour its cancellation. As in
+    // OTP's one_for_all, the new b must not run beside the old slow.
+    let (slow, b, h) = b_died_beside_slow().await;
     tokio::time::sleep(Duration::from_secs(60)).await;
     assert_eq!(b.starts(), 1, "b restarted while its sibling still runs");
     let snap = h.snapshot().await.unwrap();
@@ -510,18 +517,7 @@ async fn group_waits_for_the_subtree_of_a_member_that_is_not_restarted() {
 #[tokio::test(start_paused = true)]
 async fn operator_start_of_a_member_does_not_strand_its_stopping_sibling() {
     // {slow, b}: b dies; while slow takes its time, the operator starts b.
-    let (slow, b) = (Puppet::ignoring_cancel(), Puppet::new());
-    let (rs, rb) = (slow.runnable(), b.runnable());
-    let h = Harness::new(root_with_group(move || {
-        vec![
-            Child::new("slow", rs.clone()).grace(Duration::from_secs(3600)),
-            Child::new("b", rb.clone()).backoff(BackoffPolicy::immediate()),
-        ]
-    }));
-    slow.healthy().await.unwrap();
-    b.healthy().await.unwrap();
-    b.die().await;
-    slow.wait_cancels(1).await;
+    let (slow, b, h) = b_died_beside_slow().await;
     h.start("root.b").await.unwrap();
     assert_eq!(b.starts(), 2, "the operator's start is not deferred");
     slow.finish().await;
@@ -532,18 +528,7 @@ async fn operator_start_of_a_member_does_not_strand_its_stopping_sibling() {
 #[tokio::test(start_paused = true)]
 async fn operator_restart_of_the_stopping_member_releases_its_group() {
     // {slow, b}: b dies and waits for slow; the operator restarts slow.
-    let (slow, b) = (Puppet::ignoring_cancel(), Puppet::new());
-    let (rs, rb) = (slow.runnable(), b.runnable());
-    let h = Harness::new(root_with_group(move || {
-        vec![
-            Child::new("slow", rs.clone()).grace(Duration::from_secs(3600)),
-            Child::new("b", rb.clone()).backoff(BackoffPolicy::immediate()),
-        ]
-    }));
-    slow.healthy().await.unwrap();
-    b.healthy().await.unwrap();
-    b.die().await;
-    slow.wait_cancels(1).await;
+    let (slow, b, h) = b_died_beside_slow().await;
     let h2 = h.clone();
     let restart = tokio::spawn(async move { h2.restart("root.slow").await });
     tokio::task::yield_now().await;
