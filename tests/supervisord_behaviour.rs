@@ -266,14 +266,7 @@ fn event_pool_rebuffers_on_fail_and_sends_group_and_tick_events() {
 fn daemon_user_drops_privileges() {
     use std::os::unix::fs::PermissionsExt;
     let me = nix::unistd::getuid();
-    let target = if me.is_root() {
-        match nix::unistd::User::from_name("nobody") {
-            Ok(Some(u)) => u.uid,
-            _ => me,
-        }
-    } else {
-        me
-    };
+    let target = drop_target(me);
     let mut d = Daemon::prepare(
         &format!("[supervisord]\nuser={target}\n\n[program:p]\ncommand=sleep 1000\nstartsecs=0\n"),
         &[],
@@ -284,18 +277,7 @@ fn daemon_user_drops_privileges() {
     // Only as root (target is then `nobody`, if it exists) does this check that
     // the uid changed; otherwise target == me and it holds trivially (what the
     // non-root run checks is the log line below and the refusal at the end).
-    let status = std::fs::read_to_string(format!("/proc/{}/status", d.pid())).unwrap();
-    let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
-    assert_eq!(
-        uid_line.split_whitespace().nth(1),
-        Some(target.to_string().as_str()),
-        "{uid_line}"
-    );
-    let log = d.main_log();
-    assert!(
-        log.contains(&format!("INFO Set uid to user {target} succeeded")),
-        "{log}"
-    );
+    let log = assert_dropped_to(&d, target);
     assert!(!log.contains("running as root"), "{log}");
     if !me.is_root() {
         let (out, code) = support::run_daemon_on("c.conf", "[supervisord]\nuser=root\n");
@@ -307,30 +289,17 @@ fn daemon_user_drops_privileges() {
     }
 }
 
-/// `-u/--user` on the command line replaces the file's `user=`: privileges
-/// are dropped to the flag's user (as root: `nobody` over a file saying
-/// `root`; otherwise: ourselves over a file saying `root`, which alone would
-/// refuse to start), and an unknown user is Python's usage error.
-#[test]
-fn daemon_user_flag_overrides_the_file() {
-    use std::os::unix::fs::PermissionsExt;
-    let me = nix::unistd::getuid();
-    let target = if me.is_root() {
-        match nix::unistd::User::from_name("nobody") {
-            Ok(Some(u)) => u.uid,
-            _ => me,
-        }
-    } else {
-        me
-    };
-    let mut d = Daemon::prepare(
-        "[supervisord]\nuser=root\n\n[program:p]\ncommand=sleep 1000\nstartsecs=0\n",
-        &[],
-    );
-    d.args = vec!["-u".into(), target.to_string()];
-    std::fs::set_permissions(d.dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
-    d.spawn();
-    d.wait_state("p", "RUNNING", WAIT);
+/// The user privileges are dropped to in the user tests: `nobody` as root
+/// (if it exists), otherwise ourselves.
+fn drop_target(me: nix::unistd::Uid) -> nix::unistd::Uid {
+    match nix::unistd::User::from_name("nobody") {
+        Ok(Some(u)) if me.is_root() => u.uid,
+        _ => me,
+    }
+}
+
+/// Asserts the daemon runs as `target` and logged so; its main log.
+fn assert_dropped_to(d: &Daemon, target: nix::unistd::Uid) -> String {
     let status = std::fs::read_to_string(format!("/proc/{}/status", d.pid())).unwrap();
     let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
     assert_eq!(
@@ -343,6 +312,27 @@ fn daemon_user_flag_overrides_the_file() {
         log.contains(&format!("INFO Set uid to user {target} succeeded")),
         "{log}"
     );
+    log
+}
+
+/// `-u/--user` on the command line replaces the file's `user=`: privileges
+/// are dropped to the flag's user (as root: `nobody` over a file saying
+/// `root`; otherwise: ourselves over a file saying `root`, which alone would
+/// refuse to start), and an unknown user is Python's usage error.
+#[test]
+fn daemon_user_flag_overrides_the_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let me = nix::unistd::getuid();
+    let target = drop_target(me);
+    let mut d = Daemon::prepare(
+        "[supervisord]\nuser=root\n\n[program:p]\ncommand=sleep 1000\nstartsecs=0\n",
+        &[],
+    );
+    d.args = vec!["-u".into(), target.to_string()];
+    std::fs::set_permissions(d.dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    d.spawn();
+    d.wait_state("p", "RUNNING", WAIT);
+    assert_dropped_to(&d, target);
 
     let dir = tempfile::tempdir().unwrap();
     let conf = dir.path().join("c.conf");
