@@ -725,3 +725,25 @@ fn burst_py(lines: u32) -> String {
         "import sys\nfor i in range({lines}):\n    sys.stdout.write('n=%d\\n' % i)\n    sys.stdout.flush()\n"
     )
 }
+
+/// `supervisor.clearLog` as supervisord does it: the main log is removed and
+/// started again with `reopening log file`; with no file to clear, NO_FILE.
+#[test]
+fn clear_log_removes_the_main_log_and_reopens_it() {
+    let d = Daemon::start("[program:p]\ncommand=sleep 1000\nstartsecs=0\n");
+    d.wait_state("p", "RUNNING", WAIT);
+    assert!(d.main_log().contains("supervisord started"));
+    let r = d.rpc("supervisor.clearLog", "");
+    assert!(r.contains("<boolean>1</boolean>"), "{r}");
+    let log = d.main_log();
+    assert_eq!(log.lines().count(), 1, "{log}");
+    assert!(log.ends_with(" INFO reopening log file\n"), "{log}");
+
+    std::fs::remove_file(d.path("main.log")).unwrap();
+    let r = d.rpc("supervisor.clearLog", "");
+    assert_eq!(
+        extract_member(&r, "faultString").as_deref(),
+        Some("NO_FILE"),
+        "{r}"
+    );
+}

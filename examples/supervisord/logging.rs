@@ -147,14 +147,15 @@ impl Logger {
         *self.file.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
-    /// Empties the log file (`supervisor.clearLog`).
+    /// Removes the log file (`supervisor.clearLog`); the next message
+    /// starts a new one.
     pub fn clear(&self) -> io::Result<()> {
         let mut guard = self.file.lock().unwrap_or_else(|e| e.into_inner());
         *guard = None;
-        if let Some(p) = &self.path {
-            File::create(p)?;
+        match &self.path {
+            Some(p) => fs::remove_file(p),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     pub fn critical(&self, msg: &str) {

@@ -791,13 +791,16 @@ async fn supervisor(d: &Arc<Daemon>, name: &str, params: Vec<Value>) -> RpcResul
                 .into())
         }
         "clearLog" => {
+            // supervisord: NO_FILE unless the file exists; remove it, then
+            // reopen (the new file starts with that line).
             argc(&params, 0, 0)?;
-            if d.log.path().is_none() {
+            if !d.log.path().is_some_and(|p| p.exists()) {
                 return Err(fault(faults::NO_FILE, None));
             }
             d.log
                 .clear()
                 .map_err(|e| fault(faults::FAILED, e.to_string()))?;
+            d.log.info("reopening log file");
             Ok(true.into())
         }
         "shutdown" => {
