@@ -39,17 +39,14 @@ fn run(w: &str, args: &Args) -> String {
         (false, true) => ChurnTimer::Precise,
     };
     let w = format!(
-        "{w}{}{}",
-        match timer {
-            ChurnTimer::Tokio => "",
-            ChurnTimer::Precise => "_precise_timer",
-            ChurnTimer::None => "_no_timer",
-        },
+        "{w}{}",
         match (timer, baseline) {
-            (_, false) => "",
+            (ChurnTimer::Tokio, false) => "",
             (ChurnTimer::Tokio, true) => "_timer_only",
-            (ChurnTimer::Precise, true) => "_only",
-            (ChurnTimer::None, true) => "_loop_only",
+            (ChurnTimer::Precise, false) => "_precise_timer",
+            (ChurnTimer::Precise, true) => "_precise_timer_only",
+            (ChurnTimer::None, false) => "_no_timer",
+            (ChurnTimer::None, true) => "_no_timer_loop_only",
         }
     );
     block_on(async {

@@ -1177,16 +1177,18 @@ impl Processor {
     /// an ordered stop of the group is under way. A member running a fresh
     /// run does not hold the group.
     fn group_winding_down(&self, idx: u32) -> bool {
+        self.group_sweeping(idx)
+            || self.group_of(idx).iter().any(|&m| {
+                let m = self.node(m);
+                m.subtree_running > 0 && m.token.is_cancelled()
+            })
+    }
+
+    /// Whether an ordered stop of `idx`'s group is under way.
+    fn group_sweeping(&self, idx: u32) -> bool {
         let node = self.node(idx);
-        if let Some(p) = node.parent {
-            if self.node(p).groups[node.group].sweep.is_some() {
-                return true;
-            }
-        }
-        self.group_of(idx).iter().any(|&m| {
-            let m = self.node(m);
-            m.subtree_running > 0 && m.token.is_cancelled()
-        })
+        node.parent
+            .is_some_and(|p| self.node(p).groups[node.group].sweep.is_some())
     }
 
     /// Restarts every member of `idx`'s group that wants a restart, unless
@@ -1561,9 +1563,7 @@ impl Processor {
             // What a node that wants a restart waits for: its own subtree,
             // and its group's members that are still being stopped.
             let blocked_on = if self.wants(n) && n.restart.is_none() && self.parent_alive(i) {
-                let sweep = n
-                    .parent
-                    .is_some_and(|p| self.node(p).groups[n.group].sweep.is_some());
+                let sweep = self.group_sweeping(i);
                 let mut on = self.running_in(i);
                 for &m in self.group_of(i).iter().filter(|&&m| m != i) {
                     if sweep || self.node(m).token.is_cancelled() {
