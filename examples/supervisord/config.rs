@@ -444,16 +444,10 @@ pub fn load_ctl(path: &Path, env: &HashMap<String, String>) -> Result<CtlConfig,
 /// file is no error when `-u` names a good one, and the message is
 /// `name_to_uid`'s alone (`Invalid user name x`), shown as a usage error.
 pub fn resolve_daemon_user(s: &mut SupervisordConfig) -> Result<(), String> {
-    match &s.user {
-        Some(user) => {
-            let uid = dt::name_to_uid(user)?;
-            s.uid = Some(uid);
-            s.gid = dt::gid_for_uid(uid);
-        }
-        None => {
-            s.uid = None;
-            s.gid = None;
-        }
+    if let Some(user) = &s.user {
+        let uid = dt::name_to_uid(user)?;
+        s.uid = Some(uid);
+        s.gid = dt::gid_for_uid(uid);
     }
     Ok(())
 }

@@ -305,8 +305,8 @@ impl Client {
 /// A command that acts on processes by name, for [`Ctl::act`].
 struct Act {
     cmd: &'static str,
-    /// The exit status when no name is given.
-    usage_exit: i32,
+    /// The exit status when no name is given, or a group is unknown.
+    error_exit: i32,
     /// Whether a signal name comes first (`signal SIG name...`).
     takes_signal: bool,
     /// The methods for "all", for a whole group (`None`: the process method
@@ -320,13 +320,11 @@ struct Act {
     fmt: fn(&Value) -> String,
     /// The fault that leaves the exit status alone.
     ignored: Option<i32>,
-    /// The exit status for an unknown group.
-    bad_group_exit: i32,
 }
 
 const START: Act = Act {
     cmd: "start",
-    usage_exit: INVALID_ARGS,
+    error_exit: INVALID_ARGS,
     takes_signal: false,
     all: "supervisor.startAllProcesses",
     group: Some("supervisor.startProcessGroup"),
@@ -334,12 +332,11 @@ const START: Act = Act {
     done: "started",
     fmt: Ctl::start_result,
     ignored: Some(ALREADY_STARTED),
-    bad_group_exit: INVALID_ARGS,
 };
 
 const STOP: Act = Act {
     cmd: "stop",
-    usage_exit: GENERIC,
+    error_exit: GENERIC,
     takes_signal: false,
     all: "supervisor.stopAllProcesses",
     group: Some("supervisor.stopProcessGroup"),
@@ -347,12 +344,11 @@ const STOP: Act = Act {
     done: "stopped",
     fmt: Ctl::stop_result,
     ignored: Some(faults::NOT_RUNNING),
-    bad_group_exit: GENERIC,
 };
 
 const SIGNAL: Act = Act {
     cmd: "signal",
-    usage_exit: GENERIC,
+    error_exit: GENERIC,
     takes_signal: true,
     all: "supervisor.signalAllProcesses",
     group: Some("supervisor.signalProcessGroup"),
@@ -360,12 +356,11 @@ const SIGNAL: Act = Act {
     done: "signalled",
     fmt: Ctl::signalled_result,
     ignored: None,
-    bad_group_exit: GENERIC,
 };
 
 const CLEAR: Act = Act {
     cmd: "clear",
-    usage_exit: GENERIC,
+    error_exit: GENERIC,
     takes_signal: false,
     all: "supervisor.clearAllProcessLogs",
     group: None,
@@ -373,7 +368,6 @@ const CLEAR: Act = Act {
     done: "cleared",
     fmt: Ctl::clear_result,
     ignored: None,
-    bad_group_exit: GENERIC,
 };
 
 /// Reads one chunk of a chunked body and appends its data to `buf`; `false`
@@ -790,28 +784,20 @@ impl Ctl {
     }
 
     /// Runs a group or "all" call and prints each result.
-    fn many(
-        &mut self,
-        method: &str,
-        params: &[Value],
-        fmt: fn(&Value) -> String,
-        ignored: Option<i32>,
-        group: Option<&str>,
-        bad_group_exit: i32,
-    ) {
+    fn many(&mut self, act: &Act, method: &str, params: &[Value], group: Option<&str>) {
         match self.call(method, params) {
             Ok(Value::Array(results)) => {
                 for r in &results {
-                    let line = fmt(r);
+                    let line = (act.fmt)(r);
                     self.output(&line);
-                    self.set_exit_from_fault(i(r, "status") as i32, ignored);
+                    self.set_exit_from_fault(i(r, "status") as i32, act.ignored);
                 }
             }
             Ok(_) => {}
             Err(CallError::Fault(f)) if f.code == BAD_NAME && group.is_some() => {
                 let m = format!("{}: ERROR (no such group)", group.unwrap_or_default());
                 self.output(&m);
-                self.exit = bad_group_exit;
+                self.exit = act.error_exit;
             }
             Err(e) => self.fail(e),
         }
@@ -858,7 +844,7 @@ impl Ctl {
             ("a process name", 1)
         };
         if args.len() < min {
-            self.usage_error(act.cmd, needs, act.usage_exit);
+            self.usage_error(act.cmd, needs, act.error_exit);
             return;
         }
         // The signal goes after the name (or alone, for "all").
@@ -873,19 +859,12 @@ impl Ctl {
                 .collect()
         };
         if names.contains(&"all") {
-            return self.many(act.all, &extra, act.fmt, act.ignored, None, GENERIC);
+            return self.many(act, act.all, &extra, None);
         }
         for name in names {
             let (g, p) = split_namespec(name);
             match (p, act.group) {
-                (None, Some(method)) => self.many(
-                    method,
-                    &params(&g),
-                    act.fmt,
-                    act.ignored,
-                    Some(&g),
-                    act.bad_group_exit,
-                ),
+                (None, Some(method)) => self.many(act, method, &params(&g), Some(&g)),
                 (p, _) => match self.call(act.one, &params(name)) {
                     Ok(_) => {
                         let m = format!("{}: {}", py_namespec(&g, p.as_deref()), act.done);

@@ -81,10 +81,10 @@ pub struct Group {
     pub procs: Vec<Arc<Proc>>,
     /// Ends the event pool's dispatcher (listener pools only).
     pub pool_alive: CancellationToken,
-    /// What the listeners write on stdout, until the pool's dispatcher takes
-    /// it (listener pools only).
-    pool_stdout: Mutex<Option<mpsc::UnboundedReceiver<(usize, OutputChunk)>>>,
 }
+
+/// What a listener pool's processes write on stdout, for its dispatcher.
+type PoolStdout = mpsc::UnboundedReceiver<(usize, OutputChunk)>;
 
 /// Everything behind the daemon's lock.
 pub struct State {
@@ -207,8 +207,9 @@ impl Daemon {
         v
     }
 
-    /// Builds the runtime of a group from its config.
-    fn make_group(&self, cfg: &GroupConfig, latest: &Config) -> Group {
+    /// Builds the runtime of a group from its config, and, for a listener
+    /// pool, what its listeners write on stdout.
+    fn make_group(&self, cfg: &GroupConfig, latest: &Config) -> (Group, Option<PoolStdout>) {
         let dn = format!("root.{}", node_name(&cfg.name));
         let sd = &latest.supervisord;
         let (pool_tx, pool_rx) = mpsc::unbounded_channel();
@@ -261,27 +262,28 @@ impl Daemon {
                 })
             })
             .collect();
-        Group {
+        let group = Group {
             config: cfg.clone(),
             dn,
             procs,
             pool_alive: CancellationToken::new(),
-            pool_stdout: Mutex::new(cfg.pool.is_some().then_some(pool_rx)),
-        }
+        };
+        (group, cfg.pool.is_some().then_some(pool_rx))
     }
 
     /// Adds a group (and starts its `autostart` processes). `false` if it was
     /// already in use.
     pub async fn add_group(self: &Arc<Self>, cfg: &GroupConfig) -> bool {
-        let group = {
+        let (group, pool_stdout) = {
             let mut st = self.lock();
             if st.groups.contains_key(&cfg.name) {
                 return false;
             }
-            let g = Arc::new(self.make_group(cfg, &st.latest));
+            let (g, pool_stdout) = self.make_group(cfg, &st.latest);
+            let g = Arc::new(g);
             st.groups.insert(cfg.name.clone(), g.clone());
             st.added_order.push(cfg.name.clone());
-            g
+            (g, pool_stdout)
         };
         let name = group.dn.rsplit('.').next().unwrap_or_default().to_owned();
         if let Err(e) = self.sup.add_child("root", Child::new(name, root)).await {
@@ -291,11 +293,6 @@ impl Daemon {
         for p in &group.procs {
             spawn_monitor(self, p);
         }
-        let pool_stdout = group
-            .pool_stdout
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
         if let (Some(pool), Some(stdout)) = (&cfg.pool, pool_stdout) {
             events::spawn_pool(
                 &self.bus,

@@ -156,12 +156,8 @@ impl Cli {
                 .map_err(|_| format!("{m} can not be converted to an octal type"))?;
         }
         if let Some(u) = &self.user {
-            // The uid is resolved from `user` afterwards
-            // ([`config::resolve_daemon_user`]); never keep one made from the
-            // file's value.
+            // Resolved afterwards ([`config::resolve_daemon_user`]).
             s.user = Some(u.clone());
-            s.uid = None;
-            s.gid = None;
         }
         Ok(())
     }

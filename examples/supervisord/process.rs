@@ -296,8 +296,9 @@ pub struct SpawnEnv<'a> {
     /// its `stdout_logfile`; `strip_ansi` does not apply to it (it would
     /// strip what the protocol reads too).
     pub listener: bool,
-    /// The consumers of each output stream (called for every chunk, in
-    /// order: main log copy, output events, syslog, a pool's listener).
+    /// The consumers of each output stream, called for every chunk in the
+    /// order given (`Daemon::output_consumers`: syslog, main log copy,
+    /// output events, a pool's listener).
     pub consumers: &'a dyn Fn(Stream) -> Vec<OutputConsumer>,
     /// `[supervisord] strip_ansi`: escapes are removed from the output.
     pub strip_ansi: bool,

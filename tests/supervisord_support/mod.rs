@@ -178,7 +178,8 @@ impl Daemon {
         self.daemonized = true;
         run(Command::new(example_bin("supervisord"))
             .arg("-c")
-            .arg(&self.conf))
+            .arg(&self.conf)
+            .args(&self.args))
     }
 
     /// The pid in the pidfile, once written in full.
