@@ -321,7 +321,7 @@ impl Command {
     /// are configured; set after someone subscribed, it replaces the channel
     /// (those subscribers see it closed and must subscribe again).
     pub fn output_channel_capacity(self, capacity: usize) -> Self {
-        self.shared.set_channel_capacity(capacity);
+        self.shared.channel.set_capacity(capacity);
         self
     }
 

@@ -152,12 +152,6 @@ impl OutputChannel {
         }
     }
 
-    /// Whether someone is subscribed now.
-    pub(crate) fn has_subscribers(&self) -> bool {
-        let c = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        c.tx.as_ref().is_some_and(|tx| tx.receiver_count() > 0)
-    }
-
     /// A new receiver; the channel is made now if it was not yet.
     fn subscribe(&self) -> broadcast::Receiver<OutputChunk> {
         if let Some(tx) = &self.inner.read().unwrap_or_else(|e| e.into_inner()).tx {
@@ -171,7 +165,7 @@ impl OutputChannel {
 
     /// Sets the capacity; a channel made before is replaced (its
     /// subscribers see it closed, the sinks send to the new one).
-    fn set_capacity(&self, capacity: usize) {
+    pub(crate) fn set_capacity(&self, capacity: usize) {
         let mut c = self.inner.write().unwrap_or_else(|e| e.into_inner());
         c.capacity = capacity.max(1);
         if c.tx.is_some() {
@@ -227,12 +221,6 @@ impl Shared {
             Stream::Stdout => s.stdout.clone(),
             Stream::Stderr => s.stderr.clone(),
         }
-    }
-
-    /// Sets the output channel's capacity; a channel made before is
-    /// replaced (its subscribers see it closed).
-    pub(crate) fn set_channel_capacity(&self, capacity: usize) {
-        self.channel.set_capacity(capacity);
     }
 
     pub(crate) fn update(&self, f: impl FnOnce(&mut ProcessStatus)) {
@@ -404,7 +392,7 @@ mod tests {
             data: Arc::from(&b"x"[..]),
         };
         assert!(!shared.channel.is_made(), "no ring before a subscriber");
-        shared.set_channel_capacity(8);
+        shared.channel.set_capacity(8);
         shared.channel.send(chunk);
         assert!(!shared.channel.is_made(), "nor for a send or a capacity");
         let mut rx = shared.channel.subscribe();
@@ -413,7 +401,7 @@ mod tests {
         shared.channel.send(chunk);
         assert_eq!(&*rx.try_recv().unwrap().data, b"x");
         assert_eq!(&*rx2.try_recv().unwrap().data, b"x", "one channel for all");
-        shared.set_channel_capacity(4);
+        shared.channel.set_capacity(4);
         assert!(
             matches!(rx.try_recv(), Err(broadcast::error::TryRecvError::Closed)),
             "a new capacity, a new channel"

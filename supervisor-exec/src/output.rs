@@ -516,18 +516,19 @@ impl Sinks {
         if let Some(tail) = &self.tail {
             tail.push(data);
         }
-        // Without a subscriber the chunk would be dropped by `send`: skip
-        // copying it unless a callback wants it.
-        let channel = self.channel.as_deref().filter(|c| c.has_subscribers());
-        if channel.is_some() || !st.callbacks.is_empty() {
-            let chunk = OutputChunk {
-                stream: self.stream,
-                pid,
-                offset: st.offset,
-                data: data.into(),
-            };
+        // The chunk is built only if a callback or a subscriber takes it.
+        let offset = st.offset;
+        let make = || OutputChunk {
+            stream: self.stream,
+            pid,
+            offset,
+            data: data.into(),
+        };
+        let mut chunk = None;
+        if !st.callbacks.is_empty() {
+            let c = chunk.insert(make());
             st.callbacks.retain_mut(|Callback(f)| {
-                let called = std::panic::catch_unwind(AssertUnwindSafe(|| f(&chunk)));
+                let called = std::panic::catch_unwind(AssertUnwindSafe(|| f(c)));
                 if called.is_err() {
                     tracing::error!(
                         stream = self.stream.as_str(),
@@ -536,9 +537,9 @@ impl Sinks {
                 }
                 called.is_ok()
             });
-            if let Some(channel) = channel {
-                channel.send(|| chunk);
-            }
+        }
+        if let Some(channel) = &self.channel {
+            channel.send(|| chunk.unwrap_or_else(make));
         }
         st.offset += data.len() as u64;
     }

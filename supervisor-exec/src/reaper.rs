@@ -122,15 +122,13 @@ pub fn reap_orphans() -> Reaped {
 
 /// Reaps `pid` (a zombie): how it ended.
 fn reap(pid: Pid) -> Option<ExitStatus> {
-    loop {
-        return match waitpid(pid, Some(WaitPidFlag::WNOHANG)) {
-            Err(Errno::EINTR) => continue,
-            Ok(WaitStatus::Exited(_, code)) => Some(ExitStatus::Exited(code)),
-            Ok(WaitStatus::Signaled(_, signal, core_dumped)) => Some(ExitStatus::Signaled {
-                signal: signal as i32,
-                core_dumped,
-            }),
-            _ => None,
-        };
+    // WNOHANG: no wait, so no EINTR.
+    match waitpid(pid, Some(WaitPidFlag::WNOHANG)) {
+        Ok(WaitStatus::Exited(_, code)) => Some(ExitStatus::Exited(code)),
+        Ok(WaitStatus::Signaled(_, signal, core_dumped)) => Some(ExitStatus::Signaled {
+            signal: signal as i32,
+            core_dumped,
+        }),
+        _ => None,
     }
 }
